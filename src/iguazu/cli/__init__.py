@@ -1,0 +1,18 @@
+"""`iguazu ...`: the command line (Typer + Rich).
+
+Commands live in modules by audience: `client` talks to a running API (submit, ls, show,
+logs, cancel, jobs); `server` starts the system (up, api, worker, migrate); `local` runs a job
+in the foreground (run). Only the CLI reads the environment and `iguazu.toml`.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Iguazú batch platform.")
+
+
+def main() -> None:
+    from . import client, local, server  # noqa: F401  (each registers its commands on `app`)
+
+    app()

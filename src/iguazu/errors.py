@@ -1,0 +1,86 @@
+"""Every error Iguazú raises on purpose.
+
+    IguazuError
+     ├── ConfigError            settings or job modules are wrong; raised at start-up
+     ├── InvalidRequest         the caller's input is wrong; nothing was written (HTTP 4xx)
+     │    ├── UnknownJob        no job with that family and name is registered
+     │    ├── InvalidParameters parameters fail the job's schema (names the field)
+     │    ├── Unplaceable       the reservation fits no agent at all
+     │    └── UnknownQueue      the queue named is not configured
+     ├── NotFound               no such invocation (HTTP 404)
+     ├── Conflict               the invocation is not in a state that allows it (HTTP 409)
+     └── RemoteError            the API answered the Python client with an error
+
+Each exception builds its own message; `status` is the HTTP status the API answers with.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class IguazuError(Exception):
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(IguazuError):
+    pass
+
+
+class InvalidRequest(IguazuError):
+    status = 422
+
+
+class UnknownJob(InvalidRequest):
+    status = 404
+
+    def __init__(self, family: str, name: str) -> None:
+        super().__init__(f"unknown job {family}/{name}")
+        self.family, self.name = family, name
+
+
+class InvalidParameters(InvalidRequest):
+    def __init__(self, job: str, errors: list[dict[str, Any]]) -> None:
+        parts = []
+        for err in errors:
+            where = ".".join(str(p) for p in err.get("loc", ())) or "parameters"
+            parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        super().__init__(f"parameters for {job} are invalid: " + "; ".join(parts))
+        self.errors = errors
+
+
+class Unplaceable(InvalidRequest):
+    def __init__(self, job: str, cpu: int, memory: int, detail: str) -> None:
+        super().__init__(
+            f"{job} reserves {cpu} CPU units and {memory} MiB, which no agent can hold ({detail})"
+        )
+
+
+class UnknownQueue(InvalidRequest):
+    def __init__(self, queue: str, known: list[str]) -> None:
+        super().__init__(f"unknown queue {queue!r}; configured queues: {', '.join(known)}")
+
+
+class NotFound(IguazuError):
+    status = 404
+
+    def __init__(self, invocation_id: str) -> None:
+        super().__init__(f"no invocation {invocation_id}")
+        self.invocation_id = invocation_id
+
+
+class Conflict(IguazuError):
+    status = 409
+
+
+class RemoteError(IguazuError):
+    """The API refused a client's request; `status` is the HTTP status it answered."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+        self.detail = message

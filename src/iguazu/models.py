@@ -1,0 +1,151 @@
+"""Frozen records and the enums of their outcomes.
+
+Times are timezone-aware UTC datetimes everywhere; the store keeps them as UTC.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id() -> str:
+    """A short URL-safe id, 22 characters, like the seed's `E5fpbocaQOWIom1qFAJHzg`."""
+    return secrets.token_urlsafe(16)
+
+
+class State(str, enum.Enum):
+    QUEUED = "QUEUED"  # waiting to be claimed; deferred ones carry not_before
+    STARTING = "STARTING"  # claimed by one dispatcher (the at-most-once fence); not yet running
+    RUNNING = "RUNNING"  # its process was started on an agent
+    SUCCEEDED = "SUCCEEDED"  # the process exited 0
+    FAILED = "FAILED"  # non-zero exit, an exception, killed for memory, or could not start
+    TIMED_OUT = "TIMED_OUT"  # ran past the job's timeout; its whole process tree was killed
+    CANCELLED = "CANCELLED"  # cancelled by a user, before or while running
+    LOST = "LOST"  # the outcome is unknown (agent died, lease expired); never started again
+    SKIPPED = "SKIPPED"  # the scheduler decided not to run it; the reason says why
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+    @property
+    def live(self) -> bool:
+        return self in (State.STARTING, State.RUNNING)
+
+
+TERMINAL = frozenset(
+    {State.SUCCEEDED, State.FAILED, State.TIMED_OUT, State.CANCELLED, State.LOST, State.SKIPPED}
+)
+
+
+class Isolation(str, enum.Enum):
+    """How an invocation's reservation was held while it ran."""
+
+    CGROUP = "cgroup"  # its own cgroup: CPU shares/weight and a memory limit
+    RLIMIT = "rlimit"  # not root: address-space rlimit only; CPU is not reserved
+    NONE = "none"  # nothing enforced (development without limits)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Queue:
+    name: str
+    priority: int = 0  # higher starts first when both wait
+
+    def __post_init__(self) -> None:
+        if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
+            raise ValueError(f"queue name {self.name!r} must be letters, digits, - or _")
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvocationRequest:
+    """What a caller asks for; the API turns it into an Invocation."""
+
+    family: str
+    job_name: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    run_at: datetime | None = None  # deferred: not before this instant
+    idempotency_key: str | None = None  # a repeated key returns the first invocation
+    queue: str | None = None  # default: the job's queue
+
+    def __post_init__(self) -> None:
+        if self.run_at is not None and self.run_at.tzinfo is None:
+            raise ValueError("run_at must carry a time zone")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Invocation:
+    id: str
+    family: str
+    job_name: str
+    queue: str
+    priority: int
+    parameters: dict[str, Any]
+    state: State
+    reserved_cpu: int
+    reserved_memory: int
+    timeout: float | None
+    command: str
+    created_at: datetime
+    not_before: datetime | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    agent_id: str | None = None
+    cluster_ref: str | None = None  # where it runs: "local:<agent>/<pid>", a Slurm job id, ...
+    isolation: Isolation | None = None
+    exit_code: int | None = None  # negative: killed by that signal
+    reason: str | None = None  # why it ended as it did, or why it is waiting
+    idempotency_key: str | None = None
+    attempt: int = 1
+    max_attempts: int = 1
+    retry_of: str | None = None
+    cancel_requested: bool = False
+
+    @property
+    def job(self) -> str:
+        return f"{self.family}/{self.job_name}"
+
+    def replace(self, **changes: Any) -> Invocation:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """One entry of an invocation's timeline."""
+
+    invocation_id: str
+    at: datetime
+    state: State  # the state after this event
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Agent:
+    """A node agent as the store knows it: declared capacity and a heartbeat lease."""
+
+    id: str
+    host: str
+    pid: int
+    cpu: int  # CPU units, 1024 = one core
+    memory: int  # MiB
+    capabilities: tuple[str, ...] = ()
+    started_at: datetime
+    heartbeat_at: datetime
+    used_cpu: int = 0
+    used_memory: int = 0
+
+    @property
+    def free_cpu(self) -> int:
+        return self.cpu - self.used_cpu
+
+    @property
+    def free_memory(self) -> int:
+        return self.memory - self.used_memory

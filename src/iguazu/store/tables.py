@@ -1,0 +1,93 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations create it; keep both in step."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out; stored naive UTC on SQLite (sortable text)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(
+            timezone.utc
+        )
+
+
+metadata = sa.MetaData()
+
+invocations = sa.Table(
+    "invocations",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("family", sa.String(200), nullable=False),
+    sa.Column("job_name", sa.String(200), nullable=False),
+    sa.Column("queue", sa.String(100), nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("parameters", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("reserved_cpu", sa.Integer, nullable=False),
+    sa.Column("reserved_memory", sa.Integer, nullable=False),
+    sa.Column("timeout", sa.Float),
+    sa.Column("command", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("not_before", UTCDateTime),
+    sa.Column("next_try_at", UTCDateTime, nullable=False),  # not_before, pushed back by waits
+    sa.Column("waits", sa.Integer, nullable=False, server_default="0"),  # for the backoff
+    sa.Column("started_at", UTCDateTime),
+    sa.Column("ended_at", UTCDateTime),
+    sa.Column("agent_id", sa.String(64)),
+    sa.Column("cluster_ref", sa.String(200)),
+    sa.Column("isolation", sa.String(16)),
+    sa.Column("exit_code", sa.Integer),
+    sa.Column("reason", sa.Text),
+    sa.Column("idempotency_key", sa.String(200), unique=True),
+    sa.Column("attempt", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("max_attempts", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("retry_of", sa.String(32)),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_invocations_claim", "state", "priority", "created_at"),
+    sa.Index("ix_invocations_job", "family", "job_name", "created_at"),
+    sa.Index("ix_invocations_created", "created_at"),
+    sa.Index("ix_invocations_agent", "agent_id", "state"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("invocation_id", sa.String(32), nullable=False, index=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+)
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("cpu", sa.Integer, nullable=False),
+    sa.Column("memory", sa.Integer, nullable=False),
+    sa.Column("capabilities", sa.JSON, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("heartbeat_at", UTCDateTime, nullable=False),
+    sa.Column("stopped_at", UTCDateTime),
+)
