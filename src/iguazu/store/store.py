@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from ..models import Agent, Event, Invocation, Isolation, State, utcnow
 from . import tables as t
 from .wakeup import CHANNEL, LocalWakeup, Listener, PostgresListener
 
-_INVOCATION_FIELDS = [c for c in t.invocations.c if c.name not in ("next_try_at", "waits")]
+_INVOCATION_FIELDS = [c for c in t.invocations.c if c.name != "next_try_at"]
 
 
 def _invocation(row: Any) -> Invocation:
@@ -213,7 +213,7 @@ class Store:
         """Runnable QUEUED invocations, in claim order (those no claim took: they did not fit)."""
         c = t.invocations.c
         query = (
-            sa.select(*_INVOCATION_FIELDS, c.waits)
+            sa.select(*_INVOCATION_FIELDS)
             .where(c.state == State.QUEUED.value, c.next_try_at <= now)
             .order_by(c.priority.desc(), c.created_at, c.id)
             .limit(limit)
@@ -221,18 +221,18 @@ class Store:
         with self.engine.connect() as conn:
             return [_invocation(r) for r in conn.execute(query)]
 
-    def note_waiting(self, inv: Invocation, reason: str, now: datetime, max_backoff: float) -> None:
-        """Record why a QUEUED invocation waits and push its next try back (exponential)."""
+    def note_waiting(self, inv: Invocation, reason: str, now: datetime) -> None:
+        """Record why a QUEUED invocation waits; an event only when the reason changes."""
+        if reason == inv.reason:
+            return
         c = t.invocations.c
         with self._write() as conn:
-            waits = conn.execute(sa.select(c.waits).where(c.id == inv.id)).scalar_one()
-            delay = min(max_backoff, 0.05 * 2**waits)
             done = conn.execute(
                 t.invocations.update()
                 .where(c.id == inv.id, c.state == State.QUEUED.value)
-                .values(reason=reason, waits=waits + 1, next_try_at=now + timedelta(seconds=delay))
+                .values(reason=reason)
             ).rowcount
-            if done and reason != inv.reason:
+            if done:
                 self._event(conn, inv.id, now, State.QUEUED, f"waiting for capacity: {reason}")
 
     def next_due(self) -> datetime | None:
@@ -333,10 +333,16 @@ class Store:
                 )
             )
 
-    def heartbeat(self, agent_id: str, now: datetime) -> None:
+    def heartbeat(self, agent_id: str, now: datetime) -> bool:
+        """Renew the agent's lease. False when a peer already declared it gone."""
+        a = t.agents.c
         with self._write() as conn:
-            conn.execute(
-                t.agents.update().where(t.agents.c.id == agent_id).values(heartbeat_at=now)
+            return bool(
+                conn.execute(
+                    t.agents.update()
+                    .where(a.id == agent_id, a.stopped_at.is_(None))
+                    .values(heartbeat_at=now)
+                ).rowcount
             )
 
     def stop_agent(self, agent_id: str, now: datetime) -> None:
@@ -385,9 +391,6 @@ class Store:
                 lost.append(done)
         self.stop_agent(agent_id, now)
         return lost
-
-    def stale_agents(self, lease: timedelta, now: datetime) -> list[Agent]:
-        return [a for a in self.agents() if a.heartbeat_at < now - lease]
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:

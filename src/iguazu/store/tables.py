@@ -48,8 +48,7 @@ invocations = sa.Table(
     sa.Column("command", sa.Text, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("not_before", UTCDateTime),
-    sa.Column("next_try_at", UTCDateTime, nullable=False),  # not_before, pushed back by waits
-    sa.Column("waits", sa.Integer, nullable=False, server_default="0"),  # for the backoff
+    sa.Column("next_try_at", UTCDateTime, nullable=False),  # not_before, or created_at
     sa.Column("started_at", UTCDateTime),
     sa.Column("ended_at", UTCDateTime),
     sa.Column("agent_id", sa.String(64)),

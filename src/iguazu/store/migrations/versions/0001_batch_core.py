@@ -32,7 +32,6 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("not_before", UTCDateTime),
         sa.Column("next_try_at", UTCDateTime, nullable=False),
-        sa.Column("waits", sa.Integer, nullable=False, server_default="0"),
         sa.Column("started_at", UTCDateTime),
         sa.Column("ended_at", UTCDateTime),
         sa.Column("agent_id", sa.String(64)),

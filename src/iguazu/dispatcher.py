@@ -1,0 +1,260 @@
+"""The dispatcher: claim -> start -> record, for one agent's capacity.
+
+One dispatcher serves one cluster (the local agent, or an engine). Each pass it records the
+exits the cluster reports, kills what users cancelled, renews its agent's lease and ends the
+invocations of agents whose lease expired as LOST, then claims runnable invocations in
+priority order while they fit and starts them. What does not fit stays QUEUED with the
+reason and a backoff. It sleeps until woken (new work, an exit) or the next due time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .cluster import Cluster, Exit, StartError
+from .errors import UnknownJob
+from .jobs import JobRegistry
+from .models import Agent, Invocation, State, new_id, utcnow
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = (State.FAILED, State.TIMED_OUT)  # LOST is not: its first run may have done the work
+
+
+@dataclass(frozen=True, kw_only=True)
+class DispatcherConfig:
+    lease: timedelta = timedelta(seconds=15)  # an agent silent this long has lost its work
+    heartbeat: float = 2.0  # seconds between lease renewals
+    retry_delay: float = 1.0  # seconds before a retry attempt, times the attempt number
+    drain: float = 10.0  # seconds a stopping dispatcher lets running jobs finish
+    capabilities: tuple[str, ...] = ()
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        registry: JobRegistry,
+        cluster: Cluster,
+        agent_id: str | None = None,
+        config: DispatcherConfig = DispatcherConfig(),
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.cluster = cluster
+        self.config = config
+        self.agent_id = agent_id or f"{socket.gethostname()}-{new_id()[:8]}"
+        self.poke = threading.Event()  # set by store wake-ups and cluster exits
+        self._running: dict[str, Invocation] = {}
+        self._cancelling: set[str] = set()
+        self._next_heartbeat = 0.0
+        self._stopping = False
+
+    # -- capacity ---------------------------------------------------------------------------
+
+    @property
+    def free_cpu(self) -> int:
+        return self.cluster.cpu - sum(i.reserved_cpu for i in self._running.values())
+
+    @property
+    def free_memory(self) -> int:
+        return self.cluster.memory - sum(i.reserved_memory for i in self._running.values())
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def register(self) -> None:
+        now = utcnow()
+        self.store.register_agent(
+            Agent(
+                id=self.agent_id, host=socket.gethostname(), pid=os.getpid(),
+                cpu=self.cluster.cpu, memory=self.cluster.memory,
+                capabilities=self.config.capabilities, started_at=now, heartbeat_at=now,
+            )
+        )
+        self.reap(now)
+
+    def run(self, stop: threading.Event) -> None:
+        """Serve until `stop` is set, then drain and deregister."""
+        self.register()
+        listener = threading.Thread(target=self._listen, args=(stop,), daemon=True)
+        listener.start()
+        try:
+            while not stop.is_set():
+                self.poke.clear()
+                self.step()
+                self.poke.wait(self._sleep_for())
+        finally:
+            self.shutdown()
+
+    def _listen(self, stop: threading.Event) -> None:
+        listener = self.store.listen()
+        try:
+            while not stop.is_set():
+                if listener.wait(1.0):
+                    self.poke.set()
+        finally:
+            listener.close()
+
+    def _sleep_for(self) -> float:
+        now = utcnow()
+        wait = max(0.0, self._next_heartbeat - now.timestamp())
+        due = self.store.next_due()
+        if due is not None:
+            wait = min(wait, max(0.0, (due - now).total_seconds()))
+        return min(wait, self.config.heartbeat)
+
+    def shutdown(self) -> None:
+        """Stop claiming; let running jobs finish for `drain` seconds, then cancel them."""
+        self._stopping = True
+        deadline = utcnow() + timedelta(seconds=self.config.drain)
+        while self._running and utcnow() < deadline:
+            self.poke.wait(0.1)
+            self.poke.clear()
+            self.collect_exits()
+        for inv_id in list(self._running):
+            self.cluster.cancel(inv_id)
+        deadline = utcnow() + timedelta(seconds=5)
+        while self._running and utcnow() < deadline:
+            self.poke.wait(0.1)
+            self.poke.clear()
+            self.collect_exits()
+        self.cluster.close()
+        now = utcnow()
+        for inv_id in list(self._running):  # the cluster could not tell us how they ended
+            self.store.finish(inv_id, State.LOST, reason="agent stopped; outcome unknown", now=now)
+        self.store.stop_agent(self.agent_id, now)
+
+    # -- one pass ---------------------------------------------------------------------------
+
+    def step(self) -> None:
+        now = utcnow()
+        self.collect_exits()
+        self.kill_cancelled()
+        if now.timestamp() >= self._next_heartbeat:
+            self._next_heartbeat = now.timestamp() + self.config.heartbeat
+            if not self.store.heartbeat(self.agent_id, now):
+                self._declared_gone()
+            self.reap(now)
+        if not self._stopping:
+            self.claim_and_start()
+
+    def _declared_gone(self) -> None:
+        """A peer saw our lease expire and ended our invocations LOST: they are no longer
+        ours to run. Kill them and come back as a new agent."""
+        log.error("agent %s was declared gone by a peer; killing its processes", self.agent_id)
+        for inv_id in list(self._running):
+            self._cancelling.add(inv_id)
+            self.cluster.cancel(inv_id)
+        self.agent_id = f"{socket.gethostname()}-{new_id()[:8]}"
+        self.register()
+
+    def collect_exits(self) -> None:
+        for exit_ in self.cluster.poll():
+            inv = self._running.pop(exit_.invocation_id, None)
+            self._cancelling.discard(exit_.invocation_id)
+            if inv is None:
+                continue
+            self._record_exit(inv, exit_)
+
+    def _record_exit(self, inv: Invocation, exit_: Exit) -> None:
+        reason = exit_.reason
+        if self._stopping and exit_.state is State.CANCELLED and not inv.cancel_requested:
+            reason = "cancelled: the agent shut down while it ran"
+        ended = self.store.finish(
+            inv.id, exit_.state, reason=reason, exit_code=exit_.exit_code, now=utcnow()
+        )
+        if ended is not None and ended.state in RETRYABLE and ended.attempt < ended.max_attempts:
+            self._retry(ended)
+
+    def _retry(self, inv: Invocation) -> None:
+        now = utcnow()
+        retry = inv.replace(
+            id=new_id(), state=State.QUEUED, created_at=now,
+            not_before=now + timedelta(seconds=self.config.retry_delay * inv.attempt),
+            started_at=None, ended_at=None, agent_id=None, cluster_ref=None, isolation=None,
+            exit_code=None, reason=None, idempotency_key=None, attempt=inv.attempt + 1,
+            retry_of=inv.id, cancel_requested=False,
+        )
+        self.store.create(
+            retry, f"retry of {inv.id} (attempt {retry.attempt} of {inv.max_attempts}) "
+            f"after {inv.state.value}",
+        )
+
+    def kill_cancelled(self) -> None:
+        for inv in self.store.live_on(self.agent_id):
+            if inv.cancel_requested and inv.id not in self._cancelling:
+                self._cancelling.add(inv.id)
+                self.cluster.cancel(inv.id)
+
+    def reap(self, now: datetime) -> None:
+        """End the live invocations of agents that are gone as LOST, with the reason."""
+        host = socket.gethostname()
+        for agent in self.store.agents():
+            if agent.id == self.agent_id:
+                continue
+            if agent.heartbeat_at < now - self.config.lease:
+                reason = (
+                    f"agent {agent.id} on {agent.host} stopped renewing its lease at "
+                    f"{agent.heartbeat_at.isoformat(timespec='seconds')}; outcome unknown"
+                )
+            elif agent.host == host and not _pid_alive(agent.pid):
+                reason = f"agent {agent.id} (pid {agent.pid}) on {host} died; outcome unknown"
+            else:
+                continue
+            for inv in self.store.expire_agent(agent.id, reason, now):
+                log.warning("invocation %s LOST: %s", inv.id, reason)
+
+    def claim_and_start(self) -> None:
+        while True:
+            now = utcnow()
+            inv = self.store.claim(self.agent_id, self.free_cpu, self.free_memory, now)
+            if inv is None:
+                break
+            self._start(inv)
+        self._note_waiting(utcnow())
+
+    def _start(self, inv: Invocation) -> None:
+        try:
+            spec = self.registry.get(inv.family, inv.job_name)
+            launch = self.cluster.start(inv, spec)
+        except (StartError, UnknownJob) as exc:
+            self.store.finish(inv.id, State.FAILED, reason=f"could not start: {exc}", now=utcnow())
+            return
+        self._running[inv.id] = inv
+        if not self.store.mark_running(
+            inv.id, pid=launch.pid, cluster_ref=launch.cluster_ref, isolation=launch.isolation,
+            now=utcnow(),
+        ):
+            # Ended meanwhile (declared LOST by a peer that thought us dead): not ours to run.
+            self._cancelling.add(inv.id)
+            self.cluster.cancel(inv.id)
+
+    def _note_waiting(self, now: datetime) -> None:
+        free_cpu, free_memory = self.free_cpu, self.free_memory
+        # Only the head of the line: what would start next if capacity freed up. It is
+        # retried on every pass, and a pass follows every exit, so nothing polls.
+        for inv in self.store.waiting(now, limit=5):
+            short = []
+            if inv.reserved_memory > free_memory:
+                short.append(f"needs {inv.reserved_memory} MiB; largest free {free_memory} MiB")
+            if inv.reserved_cpu > free_cpu:
+                short.append(f"needs {inv.reserved_cpu} CPU units; largest free {free_cpu}")
+            if short:
+                self.store.note_waiting(inv, "; ".join(short), now)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
