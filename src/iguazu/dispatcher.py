@@ -44,6 +44,7 @@ class Dispatcher:
         registry: JobRegistry,
         cluster: Cluster,
         agent_id: str | None = None,
+        poke: threading.Event | None = None,
         config: DispatcherConfig = DispatcherConfig(),
     ) -> None:
         self.store = store
@@ -51,7 +52,7 @@ class Dispatcher:
         self.cluster = cluster
         self.config = config
         self.agent_id = agent_id or f"{socket.gethostname()}-{new_id()[:8]}"
-        self.poke = threading.Event()  # set by store wake-ups and cluster exits
+        self.poke = poke or threading.Event()  # set by store wake-ups and cluster exits
         self._running: dict[str, Invocation] = {}
         self._cancelling: set[str] = set()
         self._next_heartbeat = 0.0

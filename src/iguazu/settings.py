@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import timedelta
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,10 @@ class Settings:
     @property
     def url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'iguazu.db').resolve()}"
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
 
     @property
     def log_dir(self) -> Path:

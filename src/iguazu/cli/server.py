@@ -1,1 +1,125 @@
-"""placeholder: filled in by its own change."""
+"""Commands that start Iguazú: `up` (everything, embedded), `api`, `worker`, `migrate`."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from ..errors import IguazuError
+from ..settings import Settings
+from . import app
+from .config import load_settings
+
+console = Console(stderr=True)
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="iguazu.toml (default: $IGUAZU_CONFIG or ./iguazu.toml)")
+
+
+def _settings(config: Optional[Path], **overrides: object) -> Settings:
+    try:
+        return load_settings(config, **overrides)
+    except IguazuError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+
+
+def _system(settings: Settings):  # type: ignore[no-untyped-def]
+    from ..system import System
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return System(settings)
+    except IguazuError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+
+
+def _describe(settings: Settings, system, *, api: bool, worker: bool) -> None:  # type: ignore[no-untyped-def]
+    url = f"http://{settings.host}:{settings.port}"
+    if api:
+        console.print(f"[bold]Iguazú[/bold] API listening on [cyan]{url}[/cyan]  (docs: {url}/docs)")
+    console.print(f"  database: {system.store.engine.url.render_as_string(hide_password=True)}")
+    console.print(f"  logs:     {settings.log_dir.resolve()}")
+    if worker and system.dispatcher is not None:
+        d = system.dispatcher
+        console.print(
+            f"  agent:    {d.agent_id}, {d.cluster.cpu} CPU units, {d.cluster.memory} MiB"
+        )
+    console.print(f"  jobs:     {', '.join(s.key for s in system.registry)}")
+
+
+def _serve(settings: Settings, system) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(system.app(), host=settings.host, port=settings.port,
+                       log_level="warning", access_log=False)
+    )
+    server.run()
+
+
+@app.command()
+def up(
+    config: Optional[Path] = ConfigOpt,
+    host: Optional[str] = typer.Option(None, help="address to listen on"),
+    port: Optional[int] = typer.Option(None, help="port to listen on"),
+) -> None:
+    """Start the whole system in one process: API, dispatcher and a local agent."""
+    settings = _settings(config, host=host, port=port)
+    system = _system(settings)
+    system.start_dispatcher()
+    _describe(settings, system, api=True, worker=True)
+    try:
+        _serve(settings, system)
+    finally:
+        console.print("stopping: letting running jobs finish...")
+        system.stop()
+
+
+@app.command()
+def api(
+    config: Optional[Path] = ConfigOpt,
+    host: Optional[str] = typer.Option(None),
+    port: Optional[int] = typer.Option(None),
+) -> None:
+    """Serve the REST API only (dispatchers run elsewhere: `iguazu worker`)."""
+    settings = _settings(config, host=host, port=port)
+    system = _system(settings)
+    _describe(settings, system, api=True, worker=False)
+    try:
+        _serve(settings, system)
+    finally:
+        system.stop()
+
+
+@app.command()
+def worker(config: Optional[Path] = ConfigOpt) -> None:
+    """Run a dispatcher with this machine's local agent until SIGTERM or Ctrl-C."""
+    settings = _settings(config)
+    system = _system(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    system.start_dispatcher()
+    _describe(settings, system, api=False, worker=True)
+    stop.wait()
+    console.print("stopping: letting running jobs finish...")
+    system.stop()
+
+
+@app.command()
+def migrate(config: Optional[Path] = ConfigOpt) -> None:
+    """Create or upgrade the database schema, then exit."""
+    settings = _settings(config)
+    from ..store import Store
+
+    store = Store(settings.url)
+    store.migrate()
+    console.print(f"schema is current: {store.engine.url.render_as_string(hide_password=True)}")
+    store.close()
