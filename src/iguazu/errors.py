@@ -6,9 +6,14 @@
      │    ├── UnknownJob        no job with that family and name is registered
      │    ├── InvalidParameters parameters fail the job's schema (names the field)
      │    ├── Unplaceable       the reservation fits no agent at all
-     │    └── UnknownQueue      the queue named is not configured
+     │    ├── UnknownQueue      the queue named is not configured
+     │    ├── MalformedJSON     the request body is not JSON (HTTP 400)
+     │    └── PayloadTooLarge   the request body is over the API's limit (HTTP 413)
      ├── NotFound               no such invocation (HTTP 404)
      ├── Conflict               the invocation is not in a state that allows it (HTTP 409)
+     ├── Unauthorized           the API token is missing or wrong (HTTP 401)
+     ├── Unreachable            the Python client could not talk to the API at all
+     ├── WaitTimeout            Client.wait gave up before the invocation ended (a TimeoutError)
      └── RemoteError            the API answered the Python client with an error
 
 Each exception builds its own message; `status` is the HTTP status the API answers with.
@@ -65,6 +70,19 @@ class UnknownQueue(InvalidRequest):
         super().__init__(f"unknown queue {queue!r}; configured queues: {', '.join(known)}")
 
 
+class MalformedJSON(InvalidRequest):
+    status = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"the request body is not valid JSON: {detail}")
+
+
+class PayloadTooLarge(InvalidRequest):
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the request body is larger than the limit of {limit} bytes")
+
 class NotFound(IguazuError):
     status = 404
 
@@ -77,10 +95,35 @@ class Conflict(IguazuError):
     status = 409
 
 
-class RemoteError(IguazuError):
-    """The API refused a client's request; `status` is the HTTP status it answered."""
 
-    def __init__(self, status: int, message: str) -> None:
+class Unauthorized(IguazuError):
+    status = 401
+
+    def __init__(self, token_given: bool) -> None:
+        super().__init__(
+            "the API token is wrong" if token_given
+            else "this API needs a token: send the header 'Authorization: Bearer <token>'"
+        )
+
+
+class Unreachable(IguazuError):
+    def __init__(self, url: str, detail: str) -> None:
+        super().__init__(f"cannot reach the Iguazú API at {url}: {detail}")
+        self.url = url
+
+
+class WaitTimeout(IguazuError, TimeoutError):
+    def __init__(self, invocation_id: str, timeout: float, state: str) -> None:
+        super().__init__(f"invocation {invocation_id} is still {state} after {timeout:g} s")
+        self.invocation_id = invocation_id
+        self.state = state
+
+class RemoteError(IguazuError):
+    """The API refused a client's request; `status` is the HTTP status it answered and
+    `error_type` the server's exception name (`UnknownJob`, ...) when it sent one."""
+
+    def __init__(self, status: int, message: str, error_type: str | None = None) -> None:
         super().__init__(f"HTTP {status}: {message}")
         self.status = status
         self.detail = message
+        self.error_type = error_type

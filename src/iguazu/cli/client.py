@@ -1,1 +1,372 @@
-"""placeholder: filled in by its own change."""
+"""Commands that talk to a running API: submit, ls, show, logs, cancel, jobs.
+
+Each takes --url ($IGUAZU_URL) and --token ($IGUAZU_TOKEN). A refusal or an unreachable
+server prints one line on stderr and exits 1; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..api.schemas import json_kind
+from ..client import Client
+from ..errors import IguazuError, RemoteError
+from ..models import Invocation, InvocationRequest, State
+from . import app
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+Url = Annotated[str, typer.Option("--url", envvar="IGUAZU_URL", help="Where the API listens.")]
+Token = Annotated[
+    str | None, typer.Option("--token", envvar="IGUAZU_TOKEN", help="The API's bearer token.")
+]
+
+STYLES = {
+    State.SUCCEEDED: "green", State.FAILED: "red", State.TIMED_OUT: "red", State.LOST: "red",
+    State.CANCELLED: "yellow", State.SKIPPED: "yellow", State.RUNNING: "cyan",
+    State.STARTING: "cyan",
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def command(name: str) -> Callable[[F], F]:
+    """Register a command whose IguazuErrors end as one line on stderr and exit status 1."""
+
+    def register(func: F) -> F:
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except RemoteError as exc:
+                fail(f"{exc.detail} (HTTP {exc.status})")
+            except IguazuError as exc:
+                fail(exc.message)
+            except KeyboardInterrupt:
+                raise typer.Exit(130) from None
+
+        app.command(name)(run)
+        return func
+
+    return register
+
+
+def console() -> Console:
+    """Rich output on whatever sys.stdout is now. Piped into grep or a file, rows are not
+    folded to 80 columns: a table row stays one line."""
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 250
+    return Console(highlight=False, width=width)
+
+
+def table(*headers: str, **kwargs: Any) -> Table:
+    return Table(*headers, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, **kwargs)
+
+
+def fitted(out: Console, headers: list[str], rows: list[list[str | Text]], *,
+           wrap: set[str], optional: list[str]) -> Table:
+    """A table that fits the terminal: values stay whole (only the `wrap` columns fold
+    between words), and `optional` columns are left out, first ones first, until it fits."""
+    shown = list(headers)
+    for drop in [None, *optional]:
+        if drop is not None:
+            shown.remove(drop)
+        picked = [[row[headers.index(h)] for h in shown] for row in rows]
+        result = table(*shown)
+        for column in result.columns:
+            column.no_wrap = column.header not in wrap
+        for cells in picked:
+            result.add_row(*cells)
+        if _least_width(shown, picked, wrap) <= out.width:
+            break
+    return result
+
+
+def _least_width(headers: list[str], rows: list[list[str | Text]], wrap: set[str]) -> int:
+    """Columns a table needs to show every value whole: a `wrap` column its longest word,
+    any other its longest value; plus the padding and separators between columns."""
+    total = 3 * (len(headers) - 1)
+    for index, header in enumerate(headers):
+        cells = [header, *(str(row[index]) for row in rows)]
+        if header in wrap:
+            total += max(len(word) for cell in cells for word in (cell.split() or [""]))
+        else:
+            total += max(len(cell) for cell in cells)
+    return total
+
+
+# -- submit ---------------------------------------------------------------------------------
+
+
+def read_parameters(source: str | None) -> dict[str, Any]:
+    """The JSON object in a file (or stdin for "-"); checked before any request is made."""
+    if source is None:
+        return {}
+    name = "stdin" if source == "-" else source
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text()
+    except OSError as exc:
+        fail(f"cannot read parameters from {name}: {exc.strerror or exc}")
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        fail(f"{name} is not valid JSON: {exc}")
+    if not isinstance(value, dict):
+        fail(f"{name} must hold a JSON object of parameters, not {json_kind(value)}")
+    return value
+
+
+def parse_time(text: str, option: str) -> datetime:
+    """ISO 8601 with an offset, or a duration ago (for --since): 30s, 15m, 2h, 7d."""
+    ago = re.fullmatch(r"(\d+)([smhd])", text.strip())
+    if ago and option == "--since":
+        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[ago.group(2)]
+        return datetime.now(UTC) - timedelta(**{unit: int(ago.group(1))})
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"{option} {text!r} is not an ISO 8601 time such as 2026-11-25T15:00:00+01:00")
+    if value.tzinfo is None:
+        fail(f"{option} {text} has no UTC offset; write e.g. {text}+01:00 or {text}Z")
+    return value
+
+
+@command("submit")
+def submit(
+    family: Annotated[str, typer.Argument(help="The job's family, e.g. mailer.")],
+    job_name: Annotated[str, typer.Argument(help="The job's name, e.g. recommendationsEmail.")],
+    params: Annotated[
+        str | None, typer.Argument(help="A JSON file of parameters, or - for stdin.")
+    ] = None,
+    run_at: Annotated[
+        str | None, typer.Option("--run-at", help="Not before this time (ISO 8601 with offset).")
+    ] = None,
+    queue: Annotated[str | None, typer.Option(help="A queue other than the job's own.")] = None,
+    idempotency_key: Annotated[
+        str | None, typer.Option(help="Repeating a key returns the first invocation's id.")
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for the end; exit 1 unless it SUCCEEDED.")
+    ] = False,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Queue an invocation and print its id."""
+    request = InvocationRequest(
+        family=family,
+        job_name=job_name,
+        parameters=read_parameters(params),
+        run_at=parse_time(run_at, "--run-at") if run_at else None,
+        queue=queue,
+        idempotency_key=idempotency_key,
+    )
+    with Client(url, token) as client:
+        inv_id = client.create(request)
+        typer.echo(inv_id)
+        if wait:
+            inv = client.wait(inv_id)
+            ended = f"{inv.state.value}" + (f": {inv.reason}" if inv.reason else "")
+            typer.echo(ended, err=True)
+            if inv.state is not State.SUCCEEDED:
+                raise typer.Exit(1)
+
+
+# -- ls, show -------------------------------------------------------------------------------
+
+
+def when(value: datetime | None, missing: str = "-", zone: bool = True) -> str:
+    """A time in the viewer's own zone."""
+    if value is None:
+        return missing
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S" + (" %Z" if zone else ""))
+
+
+def local_zone() -> str:
+    return datetime.now().astimezone().strftime("%Z")
+
+
+def state_text(state: State) -> Text:
+    return Text(state.value, style=STYLES.get(state, ""))
+
+
+@command("ls")
+def ls(
+    family: Annotated[str | None, typer.Option(help="Only this family.")] = None,
+    job: Annotated[str | None, typer.Option(help="Only this job name.")] = None,
+    state: Annotated[
+        list[State] | None,
+        typer.Option(case_sensitive=False, help="Only these states (repeatable)."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Created since: an ISO 8601 time, or 30m, 2h, 7d ago.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many rows.")] = 50,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """List invocations, newest first."""
+    after = parse_time(since, "--since") if since else None
+    with Client(url, token) as client:
+        found = client.list(family=family, job_name=job, states=state or (), since=after,
+                            limit=limit)
+    if not found:
+        typer.echo("no invocations", err=True)
+        return
+    zone = local_zone()
+    headers = ["ID", "Family", "Job", f"Invocation time ({zone})", f"Requested time ({zone})",
+               "Status", "Queue", "Reason"]
+    rows: list[list[str | Text]] = [
+        [Text(inv.id), Text(inv.family), Text(inv.job_name), when(inv.created_at, zone=False),
+         when(inv.not_before, "N/A", zone=False), state_text(inv.state), Text(inv.queue),
+         Text(inv.reason or "")]
+        for inv in found
+    ]
+    out = console()
+    out.print(fitted(out, headers, rows, wrap={"Reason"},
+                     optional=["Queue", headers[4], "Family", "Reason", headers[3]]))
+
+
+def fields(inv: Invocation) -> list[tuple[str, str | Text]]:
+    timeout = f", timeout {inv.timeout:g} s" if inv.timeout else ""
+    attempt = f"{inv.attempt} of {inv.max_attempts}" + (
+        f" (retry of {inv.retry_of})" if inv.retry_of else "")
+    state = state_text(inv.state)
+    if inv.cancel_requested and not inv.state.terminal:
+        state.append(" (cancel requested)")
+    return [
+        ("Family", inv.family),
+        ("Job", inv.job_name),
+        ("State", state),
+        ("Queue", f"{inv.queue} (priority {inv.priority})"),
+        ("Reserved", f"{inv.reserved_cpu} CPU units, {inv.reserved_memory} MiB{timeout}"),
+        ("Created", when(inv.created_at)),
+        ("Requested time", when(inv.not_before, "N/A")),
+        ("Started", when(inv.started_at)),
+        ("Ended", when(inv.ended_at)),
+        ("Attempt", attempt),
+        ("Command", inv.command),
+        ("Agent", inv.agent_id or "-"),
+        ("Cluster ref", inv.cluster_ref or "-"),
+        ("Isolation", inv.isolation.value if inv.isolation else "-"),
+        ("Exit code", "-" if inv.exit_code is None else str(inv.exit_code)),
+        ("Reason", inv.reason or "-"),
+        ("Idempotency key", inv.idempotency_key or "-"),
+        ("Parameters", json.dumps(inv.parameters, indent=2, sort_keys=True)),
+    ]
+
+
+@command("show")
+def show(
+    invocation_id: Annotated[str, typer.Argument(help="The invocation's id.")],
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Show an invocation and its timeline."""
+    with Client(url, token) as client:
+        inv = client.get(invocation_id)
+        events = client.events(invocation_id)
+    out = console()
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for label, value in fields(inv):
+        grid.add_row(label, value if isinstance(value, Text) else Text(value))
+    out.print(Text(f"Invocation {inv.id}", style="bold"))
+    out.print(grid)
+    timeline = table("At", "State", "Message", title="Timeline", title_justify="left")
+    for event in events:
+        timeline.add_row(when(event.at), state_text(event.state), Text(event.message))
+    out.print(timeline)
+
+
+# -- logs, cancel, jobs ---------------------------------------------------------------------
+
+
+@command("logs")
+def logs(
+    invocation_id: Annotated[str, typer.Argument(help="The invocation's id.")],
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing until it has ended.")
+    ] = False,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Print an invocation's log (stdout, stderr and logging)."""
+    # Written as is, never through Rich: a log line is not markup.
+    with Client(url, token) as client:
+        if follow:
+            for text in client.follow(invocation_id):
+                sys.stdout.write(text)
+                sys.stdout.flush()
+            return
+        offset = 0
+        while True:
+            text, next_offset = client.logs(invocation_id, offset)
+            if next_offset == offset:
+                break
+            sys.stdout.write(text)
+            offset = next_offset
+        sys.stdout.flush()
+
+
+@command("cancel")
+def cancel(
+    invocation_id: Annotated[str, typer.Argument(help="The invocation's id.")],
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Cancel an invocation: at once if queued; a running one is killed by its agent."""
+    with Client(url, token) as client:
+        inv = client.cancel(invocation_id)
+    if inv.state.terminal:
+        typer.echo(f"{inv.id} {inv.state.value}")
+    else:
+        typer.echo(f"{inv.id} cancel requested; it is {inv.state.value} until its agent kills it")
+
+
+def parameter_names(schema: dict[str, Any] | None) -> str:
+    """"a*, b" from a JSON schema: the parameters a job takes, * for required ones."""
+    if not schema:
+        return "any"
+    required = set(schema.get("required", ()))
+    names = [f"{n}*" if n in required else n for n in schema.get("properties", {})]
+    return ", ".join(names) or "none"
+
+
+@command("jobs")
+def jobs(url: Url = DEFAULT_URL, token: Token = None) -> None:
+    """List the jobs the server knows."""
+    with Client(url, token) as client:
+        found = client.jobs()
+    headers = ["Family", "Name", "CPU", "Memory", "Timeout", "Queue", "Attempts",
+               "Parameters", "Command"]
+    rows: list[list[str | Text]] = []
+    for job in found:
+        timeout = f"{job['timeout']:g} s" if job["timeout"] else "-"
+        rows.append([
+            Text(job["family"]), Text(job["name"]), str(job["reserved_cpu"]),
+            f"{job['reserved_memory']} MiB", timeout, Text(job["queue"]),
+            str(job["max_attempts"]), Text(parameter_names(job["parameters_schema"])),
+            Text(job["command"]),
+        ])
+    out = console()
+    out.print(fitted(out, headers, rows, wrap={"Parameters", "Command"},
+                     optional=["Attempts", "Queue", "Command"]))

@@ -1,0 +1,51 @@
+"""The API application: `create_app(batch)` wires routes, errors, auth and metrics.
+
+    /api/v1/...   the batch API (bearer token when the app has one)
+    /healthz      liveness, no auth
+    /metrics      Prometheus text format, no auth (scrapers rarely carry tokens)
+    /docs         OpenAPI UI; /openapi.json the schema
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from ..batch import Batch
+from . import errors
+from .auth import require_token
+from .metrics import Metrics
+from .routes import api_router
+
+
+def _version() -> str:
+    try:
+        return version("iguazu")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+def create_app(batch: Batch, *, token: str | None = None) -> FastAPI:
+    """An app serving `batch`. With a token (an empty one counts as none), every /api/v1
+    route needs `Authorization: Bearer <token>`."""
+    app = FastAPI(
+        title="Iguazú",
+        version=_version(),
+        summary="Batch platform: jobs that reserve CPU and RAM and run at most once.",
+    )
+    app.state.batch = batch  # for modules that add routes to this app later (web UI)
+    metrics = Metrics(batch.store)
+    errors.install(app)
+    app.include_router(api_router(batch, metrics, require_token(token) if token else None))
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

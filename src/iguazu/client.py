@@ -1,0 +1,203 @@
+"""The Python client of the batch API (synchronous, httpx).
+
+    with iguazu.Client("http://127.0.0.1:8000", token) as client:
+        inv_id = client.create(InvocationRequest(family="mailer", job_name="recommendationsEmail",
+                                                 parameters={"learners": ["ada"], "course": "ml"}))
+        print(client.wait(inv_id).state)
+
+Every refusal from the API raises RemoteError carrying the server's status and message; a
+server that cannot be reached raises Unreachable.
+"""
+
+from __future__ import annotations
+
+import builtins
+import codecs
+import time
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from .api.schemas import InvocationDetail, InvocationOut, request_json
+from .errors import RemoteError, Unreachable, WaitTimeout
+from .models import Event, Invocation, InvocationRequest, State
+
+# Polling backoff: quick first looks for short jobs, then at most two requests a second.
+FIRST_DELAY = 0.02
+MAX_DELAY = 0.5
+
+
+class Client:
+    def __init__(self, url: str, token: str | None = None, *, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        headers = {"User-Agent": "iguazu-client"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- invocations ----------------------------------------------------------------------
+
+    def create(self, request: InvocationRequest) -> str:
+        """Queue an invocation; returns its id (the first one's, for a repeated
+        idempotency key)."""
+        resp = self._call("POST", "/api/v1/invocations", json=request_json(request))
+        return str(resp.json()["id"])
+
+    def get(self, invocation_id: str) -> Invocation:
+        return InvocationOut.model_validate(self._detail(invocation_id)).to_model()
+
+    def events(self, invocation_id: str) -> builtins.list[Event]:
+        """The invocation's timeline, oldest first."""
+        detail = InvocationDetail.model_validate(self._detail(invocation_id))
+        return [e.to_model(invocation_id) for e in detail.events]
+
+    def cancel(self, invocation_id: str) -> Invocation:
+        """Cancel it: a QUEUED invocation ends CANCELLED at once, a running one is killed by
+        its agent shortly. RemoteError 409 if it had already ended."""
+        body = self._call("POST", f"/api/v1/invocations/{invocation_id}/cancel").json()
+        return InvocationOut.model_validate(body).to_model()
+
+    def wait(self, invocation_id: str, timeout: float | None = None) -> Invocation:
+        """Poll until the invocation has ended; WaitTimeout after `timeout` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = FIRST_DELAY
+        while True:
+            inv = self.get(invocation_id)
+            if inv.state.terminal:
+                return inv
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise WaitTimeout(invocation_id, timeout or 0.0, inv.state.value)
+                delay = min(delay, left)
+            time.sleep(delay)
+            delay = min(delay * 1.5, MAX_DELAY)
+
+    # -- logs -----------------------------------------------------------------------------
+
+    def logs(self, invocation_id: str, offset: int = 0) -> tuple[str, int]:
+        """Log text from byte `offset`, and the offset to read from next. A character cut in
+        two by the read is left for the next call rather than garbled."""
+        data, next_offset, _ = self._log_chunk(invocation_id, offset)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        text = decoder.decode(data)
+        pending = len(decoder.getstate()[0])
+        if pending and not text:  # nothing whole to give: do not stall the caller
+            return decoder.decode(b"", final=True), next_offset
+        return text, next_offset - pending
+
+    def follow(self, invocation_id: str) -> Iterator[str]:
+        """Log text as it grows, until the invocation has ended and its log is drained."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        offset, delay = 0, FIRST_DELAY
+        while True:
+            data, offset, state = self._log_chunk(invocation_id, offset)
+            if data:
+                text = decoder.decode(data)
+                if text:
+                    yield text
+                delay = FIRST_DELAY
+                continue  # there may be more already
+            if state.terminal:  # the server read the state before the log: nothing is left
+                tail = decoder.decode(b"", final=True)
+                if tail:
+                    yield tail
+                return
+            time.sleep(delay)
+            delay = min(delay * 1.5, MAX_DELAY)
+
+    # -- the platform ---------------------------------------------------------------------
+
+    def jobs(self) -> builtins.list[dict[str, Any]]:
+        """Registered jobs: family, name, reservations, timeout, queue, command and the
+        JSON schema of their parameters."""
+        return list(self._call("GET", "/api/v1/jobs").json()["jobs"])
+
+    def queues(self) -> builtins.list[dict[str, Any]]:
+        return list(self._call("GET", "/api/v1/queues").json()["queues"])
+
+    def agents(self) -> builtins.list[dict[str, Any]]:
+        return list(self._call("GET", "/api/v1/agents").json()["agents"])
+
+    def list(
+        self,
+        *,
+        family: str | None = None,
+        job_name: str | None = None,
+        states: Sequence[State | str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[Invocation]:
+        """Invocations, newest first. Times must be aware datetimes."""
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if family is not None:
+            params["family"] = family
+        if job_name is not None:
+            params["job_name"] = job_name
+        if states:
+            params["state"] = [State(s).value for s in states]
+        if since is not None:
+            params["since"] = since.isoformat()
+        if until is not None:
+            params["until"] = until.isoformat()
+        body = self._call("GET", "/api/v1/invocations", params=params).json()
+        return [InvocationOut.model_validate(i).to_model() for i in body["invocations"]]
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _detail(self, invocation_id: str) -> dict[str, Any]:
+        body: dict[str, Any] = self._call("GET", f"/api/v1/invocations/{invocation_id}").json()
+        return body
+
+    def _log_chunk(self, invocation_id: str, offset: int) -> tuple[bytes, int, State]:
+        resp = self._call("GET", f"/api/v1/invocations/{invocation_id}/logs",
+                          params={"offset": offset})
+        return (
+            resp.content,
+            int(resp.headers["X-Next-Offset"]),
+            State(resp.headers["X-Invocation-State"]),
+        )
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            resp = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise Unreachable(self.url, str(exc) or type(exc).__name__) from exc
+        if resp.status_code >= 400:
+            raise RemoteError(resp.status_code, _message(resp), _error_type(resp))
+        return resp
+
+
+def _error_type(resp: httpx.Response) -> str | None:
+    try:
+        return str(resp.json()["error"]["type"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _message(resp: httpx.Response) -> str:
+    """The server's own message when it sent one, else what HTTP says."""
+    try:
+        return str(resp.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        text = resp.text.strip()
+        return text[:300] if text else resp.reason_phrase
+
+
+__all__ = ["Client"]
