@@ -98,10 +98,6 @@ class Store:
     def create(self, inv: Invocation, message: str) -> tuple[Invocation, bool]:
         """Insert a QUEUED invocation and its first event. With an idempotency key already
         used, insert nothing and return the first invocation. Returns (invocation, created)."""
-        if inv.idempotency_key is not None:
-            existing = self._by_key(inv.idempotency_key)
-            if existing is not None:
-                return existing, False
         values = {c.name: getattr(inv, c.name) for c in _INVOCATION_FIELDS}
         values["state"] = inv.state.value
         values["isolation"] = None
@@ -113,12 +109,12 @@ class Store:
         except sa.exc.IntegrityError:
             if inv.idempotency_key is None:
                 raise
-            existing = self._by_key(inv.idempotency_key)  # a concurrent create won the key
+            existing = self.by_key(inv.idempotency_key)  # a concurrent create won the key
             assert existing is not None
             return existing, False
         return inv, True
 
-    def _by_key(self, key: str) -> Invocation | None:
+    def by_key(self, key: str) -> Invocation | None:
         with self.engine.connect() as conn:
             row = conn.execute(
                 sa.select(*_INVOCATION_FIELDS).where(t.invocations.c.idempotency_key == key)
