@@ -1,0 +1,220 @@
+"""What a freshly forked child does before it becomes the job, and how it runs it.
+
+The zygote (for the agent) and `iguazu run` (in the foreground) both fork and call
+`become_job(plan, ...)` in the child; it never returns. In order:
+
+    own session -> die with the parent -> join the cgroups -> stdio to the log
+    -> rlimits -> first line -> logging -> run the Python job, or exec the command
+
+Exit codes a Python job's process leaves with: 0 when `run` returned, 1 on an exception (its
+traceback goes to the log), EXIT_OUT_OF_MEMORY on MemoryError, SystemExit's own code. A
+command job's exit code is its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import functools
+import importlib
+import json
+import logging
+import os
+import resource
+import signal
+import sys
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from ..models import Isolation
+
+EXIT_OUT_OF_MEMORY = 12  # ENOMEM: how an rlimit-held Python job says it ran out of memory
+EXIT_SETUP_FAILED = 126  # the child could not become the job (cgroup, log file, ...)
+EXIT_CANNOT_EXEC = 127  # a command job's program was not found or not executable
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """Everything the child needs, as plain data (it crosses the zygote's pipe as JSON)."""
+
+    invocation_id: str
+    family: str
+    job_name: str
+    target: str | None = None  # "module:Class" of a Python job
+    argv: tuple[str, ...] = ()  # a command job's program and arguments
+    parameters: dict[str, Any] = field(default_factory=dict)
+    isolation: Isolation = Isolation.NONE
+    reserved_memory: int = 0  # MiB; the address-space limit in rlimit mode
+    cgroup_procs: tuple[str, ...] = ()  # cgroup.procs files to write our pid into
+    log_path: str | None = None  # None: stdout and stderr stay where they are (a terminal)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "isolation": self.isolation.value}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        return cls(
+            **{
+                **data,
+                "argv": tuple(data.get("argv", ())),
+                "cgroup_procs": tuple(data.get("cgroup_procs", ())),
+                "isolation": Isolation(data["isolation"]),
+            }
+        )
+
+
+def prctl(option: int, value: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(option, value, 0, 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def become_job(plan: Plan, *, parent_pid: int, close_fds: tuple[int, ...] = ()) -> NoReturn:
+    """Run in a forked child: set up, then run the job. Always leaves through os._exit, so
+    the parent's atexit handlers and buffered output are never run twice."""
+    try:
+        _prepare(plan, parent_pid, close_fds)
+    except BaseException:  # noqa: BLE001  (whatever it is, the job must not run half set up)
+        _report_exception("iguazu: could not set up the job process")
+        _leave(EXIT_SETUP_FAILED)
+    if plan.argv:
+        _exec(plan)
+    _leave(_run_python(plan))
+
+
+def _prepare(plan: Plan, parent_pid: int, close_fds: tuple[int, ...]) -> None:
+    os.setsid()  # a process group of its own: killpg reaches everything it did not move away
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(EXIT_SETUP_FAILED)
+    pid = os.getpid()
+    # Join before doing anything else, so that all the job allocates and forks is charged
+    # and held to the limits.
+    for procs in plan.cgroup_procs:
+        with open(procs, "w") as f:
+            f.write(str(pid))
+    for fd in close_fds:
+        os.close(fd)
+    _redirect(plan.log_path)
+    notes = _limit(plan) if plan.isolation is Isolation.RLIMIT else ""
+    first = (
+        f"iguazu: family={plan.family} job={plan.job_name} invocation={plan.invocation_id}"
+        f" pid={pid} isolation={plan.isolation.value}\n"
+    )
+    os.write(2, (first + notes).encode())
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr, force=True)
+
+
+def _redirect(log_path: str | None) -> None:
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    if log_path is not None:
+        log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+    # Line-buffered, so that print() and logging keep their order in the one log file.
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+
+
+def _limit(plan: Plan) -> str:
+    """rlimit isolation (not root): cap the address space; nothing holds CPU. A command
+    job's limit is set just before exec (see _exec)."""
+    if plan.argv:
+        return _note(f"address space limited to {plan.reserved_memory} MiB")
+    # A forked Python job already maps the interpreter and every imported module, which in
+    # cgroup mode are charged to the parent it shares them with; give the job its
+    # reservation on top of them, as a cgroup would.
+    _set_address_space_limit(plan.reserved_memory * MIB + _address_space())
+    return _note(f"address space limited to {plan.reserved_memory} MiB beyond the interpreter's")
+
+
+def _set_address_space_limit(soft: int) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _note(memory: str) -> str:
+    return f"iguazu: isolation=rlimit: {memory}; CPU is not reserved (that takes a cgroup)\n"
+
+
+def _address_space() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _exec(plan: Plan) -> NoReturn:
+    env = dict(
+        os.environ,
+        IGUAZU_PARAMETERS=json.dumps(plan.parameters),
+        IGUAZU_INVOCATION_ID=plan.invocation_id,
+    )
+    # Python ignores these; a program expects the defaults (as subprocess restores them).
+    for signum in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
+        signal.signal(signum, signal.SIG_DFL)
+    if plan.isolation is Isolation.RLIMIT:
+        # Set last: from here on, the limit applies to this Python process too.
+        _set_address_space_limit(plan.reserved_memory * MIB)
+    try:
+        os.execvpe(plan.argv[0], plan.argv, env)
+    except OSError as exc:
+        os.write(2, f"iguazu: cannot run {plan.argv[0]!r}: {exc.strerror}\n".encode())
+    _leave(EXIT_CANNOT_EXEC)
+
+
+def _run_python(plan: Plan) -> int:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.environ["IGUAZU_INVOCATION_ID"] = plan.invocation_id  # as command jobs see it
+    try:
+        cls = _load(plan.target or "")
+        model = getattr(cls, "Parameters", None)
+        parameters = model.model_validate(plan.parameters) if model else dict(plan.parameters)
+        cls().run(parameters)
+        return 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)
+        return 1
+    except MemoryError:
+        _report_exception(f"iguazu: out of memory (reserved_memory {plan.reserved_memory} MiB)")
+        return EXIT_OUT_OF_MEMORY
+    except BaseException:  # noqa: BLE001  (any exception is the job failing; log it)
+        _report_exception("")
+        return 1
+
+
+def _load(target: str) -> Any:
+    module, _, qualname = target.partition(":")
+    return functools.reduce(getattr, qualname.split("."), importlib.import_module(module))
+
+
+def _report_exception(headline: str) -> None:
+    # stderr itself may be what failed: then there is nowhere left to say it.
+    with contextlib.suppress(BaseException):
+        traceback.print_exc()
+        if headline:
+            print(headline, file=sys.stderr)
+
+
+def _leave(code: int) -> NoReturn:
+    with contextlib.suppress(BaseException):  # a closed or broken stdout must not stop the exit
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code & 0xFF)

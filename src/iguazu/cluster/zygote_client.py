@@ -1,0 +1,158 @@
+"""The agent's handle on its zygote process (zygote.py describes the protocol)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .child import Plan
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChildExit:
+    invocation_id: str
+    pid: int
+    status: int  # as os.wait4 gives it
+    cpu_seconds: float  # user + system, of the process and the children it waited for
+    maxrss_kib: int
+
+
+class ZygoteError(Exception):
+    """The zygote could not start, died, or did not answer."""
+
+
+class Zygote:
+    """The agent's handle on its zygote. `on_exit` is called from the reader thread, once
+    per child, in the order the children were reaped; `on_death` once if the zygote dies."""
+
+    def __init__(
+        self,
+        *,
+        modules: list[str],
+        on_exit: Callable[[ChildExit], None],
+        on_death: Callable[[str], None],
+        answer_within: float = 30.0,
+    ) -> None:
+        self._modules = modules
+        self._on_exit = on_exit
+        self._on_death = on_death
+        self._answer_within = answer_within
+        self._write_lock = threading.Lock()
+        self._answers: dict[str, tuple[threading.Event, list[dict[str, Any]]]] = {}
+        self._ready = threading.Event()
+        self._error: str | None = None
+        self.dead = False
+        self._closing = False
+        self._proc: subprocess.Popen[bytes] | None = None
+        # The reader thread spawns the process: PR_SET_PDEATHSIG fires when the *thread*
+        # that forked it ends, and this thread lives exactly as long as the zygote should.
+        self._thread = threading.Thread(target=self._run, name="iguazu-zygote", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            self._thread.join()
+            raise ZygoteError(self._error)
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def start(self, plan: Plan) -> int:
+        """Fork a child for `plan`; its pid. Raises ZygoteError."""
+        done, answer = threading.Event(), []  # type: ignore[var-annotated]
+        self._answers[plan.invocation_id] = (done, answer)
+        try:
+            if self.dead:
+                raise ZygoteError("the zygote died")
+            self._send({"op": "start", "plan": plan.to_json()})
+            if not done.wait(self._answer_within):
+                raise ZygoteError(f"the zygote did not answer within {self._answer_within:g} s")
+        finally:
+            self._answers.pop(plan.invocation_id, None)
+        if not answer or answer[0]["op"] != "started":
+            raise ZygoteError(answer[0]["error"] if answer else "the zygote died")
+        return int(answer[0]["pid"])
+
+    def kill(self, invocation_id: str) -> None:
+        """SIGKILL the child and its process group; nothing if it already ended."""
+        try:
+            self._send({"op": "kill", "invocation_id": invocation_id})
+        except ZygoteError:
+            pass  # a dead zygote's children died with it
+
+    def close(self) -> None:
+        """Stop the zygote (its children are killed) and the reader thread."""
+        self._closing = True
+        if self._proc is not None and self._proc.stdin is not None:
+            with self._write_lock:
+                try:
+                    self._proc.stdin.close()
+                except OSError:
+                    pass
+        self._thread.join()
+
+    def _send(self, message: dict[str, Any]) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        with self._write_lock:
+            try:
+                self._proc.stdin.write(json.dumps(message).encode() + b"\n")
+                self._proc.stdin.flush()
+            except (OSError, ValueError) as exc:  # ValueError: stdin already closed
+                raise ZygoteError(f"the zygote is gone: {exc}") from exc
+
+    def _run(self) -> None:
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "iguazu.cluster.zygote", str(os.getpid())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+            self._send({"sys_path": sys.path, "modules": self._modules})
+        except (OSError, ZygoteError) as exc:
+            self._error = f"cannot start the zygote: {exc}"
+            self._ready.set()
+            return
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            self._receive(json.loads(line))
+        code = self._proc.wait()
+        if not self._ready.is_set():
+            self.dead = True
+            self._error = self._error or f"the zygote exited with code {code} before it was ready"
+            self._ready.set()
+            return
+        for done, _ in list(self._answers.values()):
+            done.set()
+        if not self._closing:
+            self._on_death(f"exit code {code}")
+        # Only now may the agent start a new zygote: what on_death ends must not include
+        # invocations started on its successor. (Meanwhile a start fails: the pipe is broken.)
+        self.dead = True
+
+    def _receive(self, message: dict[str, Any]) -> None:
+        op = message["op"]
+        if op == "exit":
+            self._on_exit(
+                ChildExit(
+                    invocation_id=message["invocation_id"],
+                    pid=message["pid"],
+                    status=message["status"],
+                    cpu_seconds=message["cpu"],
+                    maxrss_kib=message["maxrss"],
+                )
+            )
+        elif op in ("started", "failed"):
+            done, answer = self._answers.get(message["invocation_id"], (None, None))
+            if done is not None and answer is not None:
+                answer.append(message)
+                done.set()
+        elif op == "ready":
+            self._ready.set()
+        elif op == "error":
+            self._error = message["error"]
