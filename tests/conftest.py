@@ -34,7 +34,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def batch(store: Store, tmp_path: Path) -> Batch:
     return Batch(
-        store=store, registry=JobRegistry.load(JOB_MODULES), queues=DEFAULT_QUEUES,
+        store=store,
+        registry=JobRegistry.load(JOB_MODULES),
+        queues=DEFAULT_QUEUES,
         log_dir=tmp_path / "logs",
     )
 

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from .errors import Conflict, InvalidRequest, Unplaceable, UnknownQueue
+from .errors import Conflict, InvalidRequest, UnknownQueue, Unplaceable
 from .jobs import JobRegistry, JobSpec
+from .logfiles import log_path, read_log
 from .models import Agent, Event, Invocation, InvocationRequest, Queue, State, new_id, utcnow
 from .store import Store
 
@@ -99,7 +100,9 @@ class Batch:
             return
         biggest = max(agents, key=lambda a: (a.memory, a.cpu))
         raise Unplaceable(
-            spec.key, spec.reserved_cpu, spec.reserved_memory,
+            spec.key,
+            spec.reserved_cpu,
+            spec.reserved_memory,
             f"largest agent offers {biggest.cpu} CPU units and {biggest.memory} MiB",
         )
 
@@ -134,16 +137,4 @@ class Batch:
         if offset < 0:
             raise InvalidRequest(f"log offset must be 0 or more, not {offset}")
         self.store.get(inv_id)
-        path = self.log_path(inv_id)
-        try:
-            with path.open("rb") as f:
-                f.seek(offset)
-                data = f.read(limit)
-        except FileNotFoundError:
-            return b"", offset
-        return data, offset + len(data)
-
-
-def log_path(log_dir: Path, inv_id: str) -> Path:
-    """Where an invocation's stdout, stderr and logging go (ids are URL-safe, no slashes)."""
-    return log_dir / inv_id[:2] / f"{inv_id}.log"
+        return read_log(self.log_path(inv_id), offset, limit)

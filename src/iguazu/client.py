@@ -166,8 +166,9 @@ class Client:
         return body
 
     def _log_chunk(self, invocation_id: str, offset: int) -> tuple[bytes, int, State]:
-        resp = self._call("GET", f"/api/v1/invocations/{invocation_id}/logs",
-                          params={"offset": offset})
+        resp = self._call(
+            "GET", f"/api/v1/invocations/{invocation_id}/logs", params={"offset": offset}
+        )
         return (
             resp.content,
             int(resp.headers["X-Next-Offset"]),

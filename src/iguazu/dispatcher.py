@@ -74,9 +74,14 @@ class Dispatcher:
         now = utcnow()
         self.store.register_agent(
             Agent(
-                id=self.agent_id, host=socket.gethostname(), pid=os.getpid(),
-                cpu=self.cluster.cpu, memory=self.cluster.memory,
-                capabilities=self.config.capabilities, started_at=now, heartbeat_at=now,
+                id=self.agent_id,
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                cpu=self.cluster.cpu,
+                memory=self.cluster.memory,
+                capabilities=self.config.capabilities,
+                started_at=now,
+                heartbeat_at=now,
             )
         )
         self.reap(now)
@@ -177,14 +182,25 @@ class Dispatcher:
     def _retry(self, inv: Invocation) -> None:
         now = utcnow()
         retry = inv.replace(
-            id=new_id(), state=State.QUEUED, created_at=now,
+            id=new_id(),
+            state=State.QUEUED,
+            created_at=now,
             not_before=now + timedelta(seconds=self.config.retry_delay * inv.attempt),
-            started_at=None, ended_at=None, agent_id=None, cluster_ref=None, isolation=None,
-            exit_code=None, reason=None, idempotency_key=None, attempt=inv.attempt + 1,
-            retry_of=inv.id, cancel_requested=False,
+            started_at=None,
+            ended_at=None,
+            agent_id=None,
+            cluster_ref=None,
+            isolation=None,
+            exit_code=None,
+            reason=None,
+            idempotency_key=None,
+            attempt=inv.attempt + 1,
+            retry_of=inv.id,
+            cancel_requested=False,
         )
         self.store.create(
-            retry, f"retry of {inv.id} (attempt {retry.attempt} of {inv.max_attempts}) "
+            retry,
+            f"retry of {inv.id} (attempt {retry.attempt} of {inv.max_attempts}) "
             f"after {inv.state.value}",
         )
 
@@ -230,7 +246,10 @@ class Dispatcher:
             return
         self._running[inv.id] = inv
         if not self.store.mark_running(
-            inv.id, pid=launch.pid, cluster_ref=launch.cluster_ref, isolation=launch.isolation,
+            inv.id,
+            pid=launch.pid,
+            cluster_ref=launch.cluster_ref,
+            isolation=launch.isolation,
             now=utcnow(),
         ):
             # Ended meanwhile (declared LOST by a peer that thought us dead): not ours to run.

@@ -21,6 +21,7 @@ Each exception builds its own message; `status` is the HTTP status the API answe
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -49,7 +50,7 @@ class UnknownJob(InvalidRequest):
 
 
 class InvalidParameters(InvalidRequest):
-    def __init__(self, job: str, errors: list[dict[str, Any]]) -> None:
+    def __init__(self, job: str, errors: Sequence[Mapping[str, Any]]) -> None:
         parts = []
         for err in errors:
             where = ".".join(str(p) for p in err.get("loc", ())) or "parameters"
@@ -83,6 +84,7 @@ class PayloadTooLarge(InvalidRequest):
     def __init__(self, limit: int) -> None:
         super().__init__(f"the request body is larger than the limit of {limit} bytes")
 
+
 class NotFound(IguazuError):
     status = 404
 
@@ -95,13 +97,13 @@ class Conflict(IguazuError):
     status = 409
 
 
-
 class Unauthorized(IguazuError):
     status = 401
 
     def __init__(self, token_given: bool) -> None:
         super().__init__(
-            "the API token is wrong" if token_given
+            "the API token is wrong"
+            if token_given
             else "this API needs a token: send the header 'Authorization: Bearer <token>'"
         )
 
@@ -117,6 +119,7 @@ class WaitTimeout(IguazuError, TimeoutError):
         super().__init__(f"invocation {invocation_id} is still {state} after {timeout:g} s")
         self.invocation_id = invocation_id
         self.state = state
+
 
 class RemoteError(IguazuError):
     """The API refused a client's request; `status` is the HTTP status it answered and

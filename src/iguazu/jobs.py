@@ -13,6 +13,7 @@ an instance of the model; otherwise it receives the decoded JSON object.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 from collections.abc import Iterable, Iterator, Mapping
@@ -86,13 +87,18 @@ class JobSpec:
         try:
             model = self.parameters_model.model_validate(dict(parameters))
         except pydantic.ValidationError as exc:
-            raise InvalidParameters(self.key, exc.errors(include_url=False)) from None
+            raise InvalidParameters(self.key, list(exc.errors(include_url=False))) from None
         return model.model_dump(mode="json")
 
     def load_class(self) -> type[Job]:
         assert self.target is not None
-        module, _, name = self.target.partition(":")
-        return getattr(importlib.import_module(module), name)
+        return load_target(self.target)
+
+
+def load_target(target: str) -> Any:
+    """The object a "module:Qual.Name" target names (nested classes included)."""
+    module, _, qualname = target.partition(":")
+    return functools.reduce(getattr, qualname.split("."), importlib.import_module(module))
 
 
 def spec_of(cls: type[Job]) -> JobSpec:

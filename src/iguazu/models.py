@@ -9,12 +9,12 @@ import dataclasses
 import enum
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_id() -> str:
@@ -22,7 +22,7 @@ def new_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-class State(str, enum.Enum):
+class State(enum.StrEnum):
     QUEUED = "QUEUED"  # waiting to be claimed; deferred ones carry not_before
     STARTING = "STARTING"  # claimed by one dispatcher (the at-most-once fence); not yet running
     RUNNING = "RUNNING"  # its process was started on an agent
@@ -47,7 +47,7 @@ TERMINAL = frozenset(
 )
 
 
-class Isolation(str, enum.Enum):
+class Isolation(enum.StrEnum):
     """How an invocation's reservation was held while it ran."""
 
     CGROUP = "cgroup"  # its own cgroup: CPU shares/weight and a memory limit

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import timedelta
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.isolation not in ("auto", "cgroup", "rlimit", "none"):
-            raise ConfigError(f"isolation must be auto, cgroup, rlimit or none, not {self.isolation!r}")
+            raise ConfigError(
+                f"isolation must be auto, cgroup, rlimit or none, not {self.isolation!r}"
+            )
         if not any(q.name == "default" for q in self.queues):
             raise ConfigError("the queue 'default' must be configured")
 

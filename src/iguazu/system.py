@@ -31,7 +31,9 @@ class System:
             self.store.migrate()
         self.registry = JobRegistry.load(settings.job_modules, settings.command_jobs)
         self.batch = Batch(
-            store=self.store, registry=self.registry, queues=settings.queues,
+            store=self.store,
+            registry=self.registry,
+            queues=settings.queues,
             log_dir=settings.log_dir,
         )
         self.dispatcher: Dispatcher | None = None
@@ -59,9 +61,14 @@ class System:
             on_exit=poke.set,
         )
         self.dispatcher = Dispatcher(
-            store=self.store, registry=self.registry, cluster=cluster, agent_id=agent_id,
-            poke=poke, config=DispatcherConfig(
-                lease=self.settings.lease, heartbeat=self.settings.heartbeat_seconds,
+            store=self.store,
+            registry=self.registry,
+            cluster=cluster,
+            agent_id=agent_id,
+            poke=poke,
+            config=DispatcherConfig(
+                lease=self.settings.lease,
+                heartbeat=self.settings.heartbeat_seconds,
             ),
         )
         self._thread = threading.Thread(

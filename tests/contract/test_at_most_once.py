@@ -42,7 +42,10 @@ class Workers:
         log = open(self.data_dir / f"worker-{len(self.procs)}.log", "wb")
         proc = subprocess.Popen(
             [sys.executable, "-m", "iguazu", "worker", "--config", str(self.config)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self.procs.append(proc)
         return proc
@@ -70,8 +73,12 @@ def wait_for(check, timeout: float = 60.0, what: str = "condition"):  # type: ig
 
 @pytest.fixture
 def batch(any_store: Store, tmp_path: Path) -> Batch:
-    return Batch(store=any_store, registry=JobRegistry.load(JOBS), queues=DEFAULT_QUEUES,
-                 log_dir=tmp_path / "logs")
+    return Batch(
+        store=any_store,
+        registry=JobRegistry.load(JOBS),
+        queues=DEFAULT_QUEUES,
+        log_dir=tmp_path / "logs",
+    )
 
 
 @pytest.fixture
@@ -81,13 +88,15 @@ def workers(any_url: str, tmp_path: Path) -> Iterator[Workers]:
     w.stop()
 
 
-def test_racing_workers_run_every_invocation_exactly_once(
-    pg_url: str, tmp_path: Path
-) -> None:
+def test_racing_workers_run_every_invocation_exactly_once(pg_url: str, tmp_path: Path) -> None:
     """Three dispatchers on one PostgreSQL, 1,000 invocations submitted while they race."""
     store = Store(pg_url)
-    batch = Batch(store=store, registry=JobRegistry.load(JOBS), queues=DEFAULT_QUEUES,
-                  log_dir=tmp_path / "logs")
+    batch = Batch(
+        store=store,
+        registry=JobRegistry.load(JOBS),
+        queues=DEFAULT_QUEUES,
+        log_dir=tmp_path / "logs",
+    )
     workers = Workers(pg_url, tmp_path)
     try:
         for _ in range(3):
@@ -95,12 +104,16 @@ def test_racing_workers_run_every_invocation_exactly_once(
         wait_for(lambda: len(store.agents()) == 3, what="three agents")
         out = tmp_path / "ran.txt"
         ids = [
-            batch.submit(InvocationRequest(family="core", job_name="appendid",
-                                           parameters={"path": str(out)}))[0].id
+            batch.submit(
+                InvocationRequest(family="core", job_name="appendid", parameters={"path": str(out)})
+            )[0].id
             for _ in range(1000)
         ]
-        wait_for(lambda: sum(n for s, n in store.count_by_state().items() if s.terminal) == 1000,
-                 timeout=240, what="1000 invocations to end")
+        wait_for(
+            lambda: sum(n for s, n in store.count_by_state().items() if s.terminal) == 1000,
+            timeout=240,
+            what="1000 invocations to end",
+        )
         lines = out.read_text().split()
         assert Counter(lines) == Counter(ids)  # every id exactly once, nothing else
         assert store.count_by_state() == {State.SUCCEEDED: 1000}
@@ -119,8 +132,11 @@ def test_killed_worker_leaves_lost_invocations_that_never_run_again(
     wait_for(lambda: len(store.agents()) == 1, what="agent")
     out = tmp_path / "ran.txt"
     running = [
-        batch.submit(InvocationRequest(family="core", job_name="appendid",
-                                       parameters={"path": str(out), "sleep": 120}))[0]
+        batch.submit(
+            InvocationRequest(
+                family="core", job_name="appendid", parameters={"path": str(out), "sleep": 120}
+            )
+        )[0]
         for _ in range(3)
     ]
     wait_for(lambda: all(store.get(i.id).state is State.RUNNING for i in running), what="running")
@@ -131,15 +147,20 @@ def test_killed_worker_leaves_lost_invocations_that_never_run_again(
     workers.start()
 
     lost = wait_for(
-        lambda: [store.get(i.id) for i in running]
-        if all(store.get(i.id).state is State.LOST for i in running) else None,
-        timeout=30, what="LOST",
+        lambda: (
+            [store.get(i.id) for i in running]
+            if all(store.get(i.id).state is State.LOST for i in running)
+            else None
+        ),
+        timeout=30,
+        what="LOST",
     )
     assert all("outcome unknown" in (i.reason or "") for i in lost)
     wait_for(lambda: not any(_alive(pid) for pid in pids), timeout=10, what="job processes gone")
 
-    after = batch.submit(InvocationRequest(family="core", job_name="appendid",
-                                           parameters={"path": str(out)}))[0]
+    after = batch.submit(
+        InvocationRequest(family="core", job_name="appendid", parameters={"path": str(out)})
+    )[0]
     assert wait_for(lambda: store.get(after.id).state.terminal, what="new job") is True
     assert store.get(after.id).state is State.SUCCEEDED
     time.sleep(1.0)  # a few more dispatcher passes: nothing LOST may come back

@@ -13,13 +13,21 @@ from iguazu.store import Store
 
 
 def make(**over) -> Invocation:  # type: ignore[no-untyped-def]
-    values = dict(
-        id=new_id(), family="f", job_name="j", queue="default", priority=0, parameters={"n": 1},
-        state=State.QUEUED, reserved_cpu=256, reserved_memory=128, timeout=None,
-        command="python job m:J", created_at=utcnow(),
+    defaults = Invocation(
+        id=new_id(),
+        family="f",
+        job_name="j",
+        queue="default",
+        priority=0,
+        parameters={"n": 1},
+        state=State.QUEUED,
+        reserved_cpu=256,
+        reserved_memory=128,
+        timeout=None,
+        command="python job m:J",
+        created_at=utcnow(),
     )
-    values.update(over)
-    return Invocation(**values)
+    return defaults.replace(**over)
 
 
 def test_created_invocation_reads_back_with_its_first_event(any_store: Store) -> None:
@@ -92,14 +100,18 @@ def test_claim_takes_only_what_fits_and_what_is_due(any_store: Store) -> None:
     assert claimed is not None and claimed.id == small.id
     assert any_store.claim("a", 10_000, 1024, utcnow()) is None
     assert any_store.get(big.id).state is State.QUEUED
-    assert any_store.claim("a", 10_000, 4096, utcnow() + timedelta(hours=2)).id in {big.id, later.id}  # type: ignore[union-attr]
+    assert any_store.claim("a", 10_000, 4096, utcnow() + timedelta(hours=2)).id in {
+        big.id,
+        later.id,
+    }  # type: ignore[union-attr]
 
 
 def test_finish_is_conditional_and_recorded_once(any_store: Store) -> None:
     inv, _ = any_store.create(make(), "r")
     any_store.claim("a", 10_000, 10_000, utcnow())
-    assert any_store.mark_running(inv.id, pid=42, cluster_ref="local:a/42",
-                                  isolation=Isolation.CGROUP, now=utcnow())
+    assert any_store.mark_running(
+        inv.id, pid=42, cluster_ref="local:a/42", isolation=Isolation.CGROUP, now=utcnow()
+    )
     ended = any_store.finish(inv.id, State.SUCCEEDED, reason="exit 0", exit_code=0, now=utcnow())
     assert ended is not None and ended.state is State.SUCCEEDED and ended.exit_code == 0
     assert any_store.finish(inv.id, State.LOST, reason="late", now=utcnow()) is None
@@ -126,8 +138,9 @@ def test_cancel_running_flags_it_for_its_agent(any_store: Store) -> None:
 
 def test_agent_capacity_counts_live_reservations(any_store: Store) -> None:
     now = utcnow()
-    any_store.register_agent(Agent(id="a", host="h", pid=1, cpu=2048, memory=4096,
-                                   started_at=now, heartbeat_at=now))
+    any_store.register_agent(
+        Agent(id="a", host="h", pid=1, cpu=2048, memory=4096, started_at=now, heartbeat_at=now)
+    )
     for _ in range(2):
         any_store.create(make(reserved_cpu=512, reserved_memory=1000), "r")
         any_store.claim("a", 10_000, 10_000, utcnow())
@@ -137,8 +150,9 @@ def test_agent_capacity_counts_live_reservations(any_store: Store) -> None:
 
 def test_expired_agent_loses_its_live_invocations_for_good(any_store: Store) -> None:
     now = utcnow()
-    any_store.register_agent(Agent(id="a", host="h", pid=1, cpu=2048, memory=4096,
-                                   started_at=now, heartbeat_at=now))
+    any_store.register_agent(
+        Agent(id="a", host="h", pid=1, cpu=2048, memory=4096, started_at=now, heartbeat_at=now)
+    )
     inv, _ = any_store.create(make(), "r")
     any_store.claim("a", 10_000, 10_000, utcnow())
     lost = any_store.expire_agent("a", "agent a stopped renewing its lease", utcnow())
@@ -153,7 +167,9 @@ def test_expired_agent_loses_its_live_invocations_for_good(any_store: Store) -> 
 def test_list_filters_and_orders_newest_first(any_store: Store) -> None:
     t0 = utcnow()
     a, _ = any_store.create(make(family="x", created_at=t0), "r")
-    b, _ = any_store.create(make(family="x", job_name="k", created_at=t0 + timedelta(seconds=1)), "r")
+    b, _ = any_store.create(
+        make(family="x", job_name="k", created_at=t0 + timedelta(seconds=1)), "r"
+    )
     c, _ = any_store.create(make(family="y", created_at=t0 + timedelta(seconds=2)), "r")
     any_store.request_cancel(c.id, utcnow())
     assert [i.id for i in any_store.list()] == [c.id, b.id, a.id]

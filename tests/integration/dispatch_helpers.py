@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,12 +19,15 @@ TEST_JOBS = ("iguazu.examples", "tests.jobs.corejobs")
 
 
 def settings(tmp_path: Path, **over: object) -> Settings:
-    values: dict[str, object] = dict(
-        data_dir=tmp_path, job_modules=TEST_JOBS, agent_cpu=2048, agent_memory=1024,
-        heartbeat_seconds=0.5, lease_seconds=3.0,
+    defaults = Settings(
+        data_dir=tmp_path,
+        job_modules=TEST_JOBS,
+        agent_cpu=2048,
+        agent_memory=1024,
+        heartbeat_seconds=0.5,
+        lease_seconds=3.0,
     )
-    values.update(over)
-    return Settings(**values)  # type: ignore[arg-type]
+    return dataclasses.replace(defaults, **over)
 
 
 def wait_until(store: Store, inv_id: str, *states: State, timeout: float = 30.0) -> Invocation:

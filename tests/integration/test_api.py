@@ -164,8 +164,10 @@ def test_an_idempotency_key_reused_for_another_job_is_a_409_and_writes_nothing(
     http: httpx.Client, store: Store
 ) -> None:
     first = create(http, **MAILER, idempotency_key="mail-43")
-    other = http.post("/api/v1/invocations", json={
-        "family": "demo", "job_name": "sleep", "idempotency_key": "mail-43"})
+    other = http.post(
+        "/api/v1/invocations",
+        json={"family": "demo", "job_name": "sleep", "idempotency_key": "mail-43"},
+    )
     assert other.status_code == 409
     assert other.json()["error"]["type"] == "Conflict"
     assert "mail-43" in other.json()["error"]["message"]
@@ -191,7 +193,8 @@ def test_cancelling_a_queued_invocation_ends_it_and_a_second_cancel_is_a_409(
     again = http.post(f"/api/v1/invocations/{inv['id']}/cancel")
     assert again.status_code == 409
     assert error_of(again) == {
-        "type": "Conflict", "message": f"invocation {inv['id']} already ended CANCELLED",
+        "type": "Conflict",
+        "message": f"invocation {inv['id']} already ended CANCELLED",
     }
 
 
@@ -226,43 +229,112 @@ def test_logs_are_read_from_an_offset_with_the_next_offset_and_state_in_headers(
 
 
 BAD_INPUT = [
-    pytest.param({"family": "nope", "job_name": "x"}, 404, "UnknownJob", "unknown job nope/x",
-                 id="unknown job"),
-    pytest.param(b'{"family": "sample", "job_name": ', 400, "MalformedJSON", "not valid JSON",
-                 id="malformed JSON"),
+    pytest.param(
+        {"family": "nope", "job_name": "x"},
+        404,
+        "UnknownJob",
+        "unknown job nope/x",
+        id="unknown job",
+    ),
+    pytest.param(
+        b'{"family": "sample", "job_name": ',
+        400,
+        "MalformedJSON",
+        "not valid JSON",
+        id="malformed JSON",
+    ),
     pytest.param(b"", 400, "MalformedJSON", "body is empty", id="empty body"),
-    pytest.param(b'{"family": "sample", "job_name": "sample", "parameters": {"work": NaN}}',
-                 400, "MalformedJSON", "NaN", id="NaN"),
+    pytest.param(
+        b'{"family": "sample", "job_name": "sample", "parameters": {"work": NaN}}',
+        400,
+        "MalformedJSON",
+        "NaN",
+        id="NaN",
+    ),
     pytest.param(b"\xff\xfe{}", 400, "MalformedJSON", "not valid JSON", id="not UTF-8"),
-    pytest.param([MAILER], 422, "InvalidRequest", "must be a JSON object, not an array",
-                 id="body not object"),
-    pytest.param({"family": "demo", "job_name": "sleep", "parameters": {"seconds": -1}},
-                 422, "InvalidParameters", "seconds: Input should be greater than or equal to 0",
-                 id="schema: seconds"),
-    pytest.param({"family": "sample", "job_name": "sample", "parameters": {"work": "x"}},
-                 422, "InvalidParameters", "work: Input should be a valid integer",
-                 id="schema: work"),
-    pytest.param({"family": "mailer", "job_name": "recommendationsEmail",
-                  "parameters": {"learners": ["ada"]}},
-                 422, "InvalidParameters", "course: Field required", id="schema: missing"),
-    pytest.param({**MAILER, "parameters": [1, 2]}, 422, "InvalidRequest", "parameters:",
-                 id="parameters not object"),
-    pytest.param({**MAILER, "queue": "nope"}, 422, "UnknownQueue", "unknown queue 'nope'",
-                 id="unknown queue"),
-    pytest.param({**MAILER, "run_at": "next tuesday"}, 422, "InvalidRequest",
-                 "run_at: 'next tuesday' is not an ISO 8601 time", id="run_at not a time"),
-    pytest.param({**MAILER, "run_at": 1_900_000_000}, 422, "InvalidRequest",
-                 "run_at: must be an ISO 8601 time", id="run_at a number"),
-    pytest.param({**MAILER, "run_at": "2030-01-01T10:00:00"}, 422, "InvalidRequest",
-                 "run_at: 2030-01-01T10:00:00 has no UTC offset", id="run_at naive"),
-    pytest.param({"family": "sample"}, 422, "InvalidRequest", "job_name: Field required",
-                 id="missing field"),
-    pytest.param({**MAILER, "paramters": {}}, 422, "InvalidRequest",
-                 "paramters: Extra inputs are not permitted", id="misspelt field"),
-    pytest.param({**MAILER, "idempotency_key": "k" * 201}, 422, "InvalidRequest",
-                 "idempotency_key:", id="key too long"),
-    pytest.param(b"{" + b'"a": "' + b"x" * (2 << 20) + b'"}', 413, "PayloadTooLarge",
-                 "larger than the limit", id="oversize"),
+    pytest.param(
+        [MAILER], 422, "InvalidRequest", "must be a JSON object, not an array", id="body not object"
+    ),
+    pytest.param(
+        {"family": "demo", "job_name": "sleep", "parameters": {"seconds": -1}},
+        422,
+        "InvalidParameters",
+        "seconds: Input should be greater than or equal to 0",
+        id="schema: seconds",
+    ),
+    pytest.param(
+        {"family": "sample", "job_name": "sample", "parameters": {"work": "x"}},
+        422,
+        "InvalidParameters",
+        "work: Input should be a valid integer",
+        id="schema: work",
+    ),
+    pytest.param(
+        {
+            "family": "mailer",
+            "job_name": "recommendationsEmail",
+            "parameters": {"learners": ["ada"]},
+        },
+        422,
+        "InvalidParameters",
+        "course: Field required",
+        id="schema: missing",
+    ),
+    pytest.param(
+        {**MAILER, "parameters": [1, 2]},
+        422,
+        "InvalidRequest",
+        "parameters:",
+        id="parameters not object",
+    ),
+    pytest.param(
+        {**MAILER, "queue": "nope"}, 422, "UnknownQueue", "unknown queue 'nope'", id="unknown queue"
+    ),
+    pytest.param(
+        {**MAILER, "run_at": "next tuesday"},
+        422,
+        "InvalidRequest",
+        "run_at: 'next tuesday' is not an ISO 8601 time",
+        id="run_at not a time",
+    ),
+    pytest.param(
+        {**MAILER, "run_at": 1_900_000_000},
+        422,
+        "InvalidRequest",
+        "run_at: must be an ISO 8601 time",
+        id="run_at a number",
+    ),
+    pytest.param(
+        {**MAILER, "run_at": "2030-01-01T10:00:00"},
+        422,
+        "InvalidRequest",
+        "run_at: 2030-01-01T10:00:00 has no UTC offset",
+        id="run_at naive",
+    ),
+    pytest.param(
+        {"family": "sample"}, 422, "InvalidRequest", "job_name: Field required", id="missing field"
+    ),
+    pytest.param(
+        {**MAILER, "paramters": {}},
+        422,
+        "InvalidRequest",
+        "paramters: Extra inputs are not permitted",
+        id="misspelt field",
+    ),
+    pytest.param(
+        {**MAILER, "idempotency_key": "k" * 201},
+        422,
+        "InvalidRequest",
+        "idempotency_key:",
+        id="key too long",
+    ),
+    pytest.param(
+        b"{" + b'"a": "' + b"x" * (2 << 20) + b'"}',
+        413,
+        "PayloadTooLarge",
+        "larger than the limit",
+        id="oversize",
+    ),
 ]
 
 
@@ -271,8 +343,9 @@ def test_bad_input_is_refused_with_a_clear_message_and_writes_nothing(
     http: httpx.Client, store: Store, body: Any, status: int, type_: str, says: str
 ) -> None:
     if isinstance(body, bytes):
-        resp = http.post("/api/v1/invocations", content=body,
-                         headers={"Content-Type": "application/json"})
+        resp = http.post(
+            "/api/v1/invocations", content=body, headers={"Content-Type": "application/json"}
+        )
     else:
         resp = http.post("/api/v1/invocations", json=body)
     assert resp.status_code == status, resp.text
@@ -284,8 +357,11 @@ def test_bad_input_is_refused_with_a_clear_message_and_writes_nothing(
 
 def test_a_json_body_without_a_json_content_type_is_still_read(http: httpx.Client) -> None:
     # What `curl -d '{...}'` sends: application/x-www-form-urlencoded.
-    resp = http.post("/api/v1/invocations", content=httpx.Request("POST", "/", json=MAILER).content,
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    resp = http.post(
+        "/api/v1/invocations",
+        content=httpx.Request("POST", "/", json=MAILER).content,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert resp.status_code == 201, resp.text
 
 
@@ -293,8 +369,9 @@ def test_a_reservation_no_agent_can_hold_is_refused_at_submit(
     http: httpx.Client, store: Store
 ) -> None:
     now = utcnow()
-    store.register_agent(Agent(id="small", host="test", pid=1, cpu=512, memory=64,
-                               started_at=now, heartbeat_at=now))
+    store.register_agent(
+        Agent(id="small", host="test", pid=1, cpu=512, memory=64, started_at=now, heartbeat_at=now)
+    )
     resp = http.post("/api/v1/invocations", json={"family": "sample", "job_name": "sample"})
     assert resp.status_code == 422
     error = error_of(resp)
@@ -350,8 +427,10 @@ def test_an_unexpected_error_is_a_bare_500_and_is_logged_on_the_server(
     http: httpx.Client, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.ERROR, logger="iguazu.api")
-    resp = http.post("/api/v1/invocations",
-                     json={"family": "api", "job_name": "broken", "parameters": {"value": 1}})
+    resp = http.post(
+        "/api/v1/invocations",
+        json={"family": "api", "job_name": "broken", "parameters": {"value": 1}},
+    )
     assert resp.status_code == 500
     assert resp.json() == INTERNAL
     assert "secret" not in resp.text and "Traceback" not in resp.text
@@ -373,8 +452,10 @@ def test_a_broken_database_is_a_bare_500(http: httpx.Client, store: Store) -> No
 def test_unknown_routes_and_methods_answer_json_errors(http: httpx.Client) -> None:
     missing = http.get("/api/v1/nothing-here")
     assert missing.status_code == 404
-    assert error_of(missing) == {"type": "NotFound",
-                                 "message": "no such endpoint: GET /api/v1/nothing-here"}
+    assert error_of(missing) == {
+        "type": "NotFound",
+        "message": "no such endpoint: GET /api/v1/nothing-here",
+    }
     wrong = http.delete("/api/v1/jobs")
     assert wrong.status_code == 405
     assert error_of(wrong)["type"] == "MethodNotAllowed"
@@ -405,19 +486,27 @@ def test_metrics_count_submissions_and_read_states_from_the_store(
 def test_jobs_queues_and_agents_describe_the_platform(http: httpx.Client, store: Store) -> None:
     jobs = {(j["family"], j["name"]): j for j in http.get("/api/v1/jobs").json()["jobs"]}
     sample = jobs[("sample", "sample")]
-    assert (sample["reserved_cpu"], sample["reserved_memory"], sample["queue"]) == (256, 128, "default")
+    assert (sample["reserved_cpu"], sample["reserved_memory"], sample["queue"]) == (
+        256,
+        128,
+        "default",
+    )
     assert sample["command"] == "python job iguazu.examples:Job"
     assert set(sample["parameters_schema"]["properties"]) == {"message", "work"}
     assert jobs[("demo", "fail")]["parameters_schema"] is None
 
     queues = http.get("/api/v1/queues").json()["queues"]
-    assert queues == [{"name": "high", "priority": 10}, {"name": "default", "priority": 0},
-                      {"name": "low", "priority": -10}]
+    assert queues == [
+        {"name": "high", "priority": 10},
+        {"name": "default", "priority": 0},
+        {"name": "low", "priority": -10},
+    ]
 
     assert http.get("/api/v1/agents").json() == {"agents": []}
     now = utcnow()
-    store.register_agent(Agent(id="a1", host="box", pid=7, cpu=2048, memory=1024,
-                               started_at=now, heartbeat_at=now))
+    store.register_agent(
+        Agent(id="a1", host="box", pid=7, cpu=2048, memory=1024, started_at=now, heartbeat_at=now)
+    )
     [agent] = http.get("/api/v1/agents").json()["agents"]
     assert agent["capacity"] == agent["free"] == {"cpu": 2048, "memory": 1024}
     assert agent["used"] == {"cpu": 0, "memory": 0}

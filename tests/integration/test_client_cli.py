@@ -37,8 +37,9 @@ def client(server: Server) -> Iterator[Client]:
 
 
 def mail(**kw: object) -> InvocationRequest:
-    return InvocationRequest(family="mailer", job_name="recommendationsEmail",
-                             parameters=MAIL_PARAMS, **kw)  # type: ignore[arg-type]
+    return InvocationRequest(
+        family="mailer", job_name="recommendationsEmail", parameters=MAIL_PARAMS, **kw
+    )  # type: ignore[arg-type]
 
 
 def write_log(server: Server, inv_id: str, data: bytes) -> None:
@@ -81,15 +82,14 @@ def test_client_run_at_idempotency_and_list_filters(client: Client, store: Store
     assert len(store.list()) == 2
 
 
-def test_client_errors_carry_the_servers_status_and_message(
-    client: Client, server: Server
-) -> None:
+def test_client_errors_carry_the_servers_status_and_message(client: Client, server: Server) -> None:
     with pytest.raises(RemoteError) as unknown:
         client.create(InvocationRequest(family="nope", job_name="x"))
     assert (unknown.value.status, unknown.value.detail) == (404, "unknown job nope/x")
     with pytest.raises(RemoteError) as bad:
-        client.create(InvocationRequest(family="demo", job_name="sleep",
-                                        parameters={"seconds": -1}))
+        client.create(
+            InvocationRequest(family="demo", job_name="sleep", parameters={"seconds": -1})
+        )
     assert bad.value.status == 422 and "seconds" in bad.value.detail
     with pytest.raises(RemoteError) as denied:
         Client(server.url, "wrong").jobs()
@@ -122,9 +122,7 @@ def test_wait_times_out_while_queued_and_returns_once_it_ends(
     assert client.wait(inv_id, timeout=10).state is State.CANCELLED
 
 
-def test_logs_read_from_offsets_without_cutting_a_character(
-    client: Client, server: Server
-) -> None:
+def test_logs_read_from_offsets_without_cutting_a_character(client: Client, server: Server) -> None:
     inv_id = client.create(mail())
     assert client.logs(inv_id) == ("", 0)
     write_log(server, inv_id, b"caf" + "é".encode()[:1])  # é cut in half
@@ -160,14 +158,22 @@ def test_jobs_lists_what_the_server_knows(client: Client) -> None:
 # -- the command line -----------------------------------------------------------------------
 
 
-def iguazu_cli(server: Server, *args: str, stdin: str | None = None,
-               token: str | None = "server") -> subprocess.CompletedProcess[str]:
+def iguazu_cli(
+    server: Server, *args: str, stdin: str | None = None, token: str | None = "server"
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "IGUAZU_URL": server.url, "COLUMNS": "250"}
     env.pop("IGUAZU_TOKEN", None)
     if token is not None:
         env["IGUAZU_TOKEN"] = server.token if token == "server" else token  # type: ignore[assignment]
-    return subprocess.run([IGUAZU, *args], input=stdin, capture_output=True, text=True,
-                          env=env, timeout=60, check=False)
+    return subprocess.run(
+        [IGUAZU, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], says: str) -> None:
@@ -183,8 +189,17 @@ def test_cli_submit_with_a_json_file_then_ls_show_and_cancel(
 ) -> None:
     params = tmp_path / "mail.json"
     params.write_text(json.dumps(MAIL_PARAMS))
-    submitted = iguazu_cli(server, "submit", "mailer", "recommendationsEmail", str(params),
-                           "--queue", "high", "--idempotency-key", "cli-1")
+    submitted = iguazu_cli(
+        server,
+        "submit",
+        "mailer",
+        "recommendationsEmail",
+        str(params),
+        "--queue",
+        "high",
+        "--idempotency-key",
+        "cli-1",
+    )
     assert submitted.returncode == 0, submitted.stderr
     inv_id = submitted.stdout.strip()
     inv = store.get(inv_id)
@@ -202,25 +217,42 @@ def test_cli_submit_with_a_json_file_then_ls_show_and_cancel(
 
     cancelled = iguazu_cli(server, "cancel", inv_id)
     assert (cancelled.returncode, cancelled.stdout) == (0, f"{inv_id} CANCELLED\n")
-    assert_one_line_error(iguazu_cli(server, "cancel", inv_id), "already ended CANCELLED (HTTP 409)")
+    assert_one_line_error(
+        iguazu_cli(server, "cancel", inv_id), "already ended CANCELLED (HTTP 409)"
+    )
 
     shown = iguazu_cli(server, "show", inv_id)
     assert shown.returncode == 0, shown.stderr
     out = shown.stdout
-    for field in ("mailer", "recommendationsEmail", "high (priority 10)", "128 CPU units",
-                  "128 MiB", "timeout 300 s", "python job iguazu.examples:RecommendationsEmail",
-                  '"course": "ml"', "Timeline", "requested on queue high",
-                  "cancelled before it started"):
+    for field in (
+        "mailer",
+        "recommendationsEmail",
+        "high (priority 10)",
+        "128 CPU units",
+        "128 MiB",
+        "timeout 300 s",
+        "python job iguazu.examples:RecommendationsEmail",
+        '"course": "ml"',
+        "Timeline",
+        "requested on queue high",
+        "cancelled before it started",
+    ):
         assert field in out, field
-    timeline = out[out.index("Timeline"):]
+    timeline = out[out.index("Timeline") :]
     assert timeline.index("QUEUED") < timeline.index("CANCELLED")
 
 
-def test_cli_submit_reads_parameters_from_stdin_and_can_defer(
-    server: Server, store: Store
-) -> None:
-    result = iguazu_cli(server, "submit", "sample", "sample", "-", "--run-at",
-                        "2099-01-01T09:00:00+01:00", stdin='{"work": 5}')
+def test_cli_submit_reads_parameters_from_stdin_and_can_defer(server: Server, store: Store) -> None:
+    result = iguazu_cli(
+        server,
+        "submit",
+        "sample",
+        "sample",
+        "-",
+        "--run-at",
+        "2099-01-01T09:00:00+01:00",
+        stdin='{"work": 5}',
+    )
     assert result.returncode == 0, result.stderr
     inv = store.get(result.stdout.strip())
     assert inv.parameters == {"work": 5, "message": "I am running my job!"}
@@ -261,12 +293,12 @@ def test_cli_submit_errors_are_one_clear_line(
     assert store.list() == []
 
 
-def test_cli_submit_wait_exits_non_zero_unless_it_succeeded(
-    server: Server, store: Store
-) -> None:
+def test_cli_submit_wait_exits_non_zero_unless_it_succeeded(server: Server, store: Store) -> None:
     proc = subprocess.Popen(
-        [IGUAZU, "submit", "demo", "noop", "--wait"], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
+        [IGUAZU, "submit", "demo", "noop", "--wait"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "IGUAZU_URL": server.url, "IGUAZU_TOKEN": str(server.token)},
     )
     try:

@@ -107,7 +107,8 @@ def test_a_job_that_opts_in_is_retried_as_a_new_linked_attempt(system: System) -
     assert wait_until(system.store, inv.id).state is State.FAILED
     [retry] = eventually(
         lambda: [i for i in system.store.list(family="core", job_name="flaky") if i.retry_of],
-        bool, timeout=15,
+        bool,
+        timeout=15,
     )
     assert retry.retry_of == inv.id and retry.attempt == 2
     assert wait_until(system.store, retry.id).state is State.FAILED

@@ -77,10 +77,18 @@ class Harness:
 
 def invocation(spec: JobSpec, parameters: dict[str, Any] | None = None, **kw: Any) -> Invocation:
     values: dict[str, Any] = {
-        "id": new_id(), "family": spec.family, "job_name": spec.name, "queue": "default",
-        "priority": 0, "parameters": parameters or {}, "state": State.STARTING,
-        "reserved_cpu": spec.reserved_cpu, "reserved_memory": spec.reserved_memory,
-        "timeout": spec.timeout, "command": spec.command, "created_at": utcnow(),
+        "id": new_id(),
+        "family": spec.family,
+        "job_name": spec.name,
+        "queue": "default",
+        "priority": 0,
+        "parameters": parameters or {},
+        "state": State.STARTING,
+        "reserved_cpu": spec.reserved_cpu,
+        "reserved_memory": spec.reserved_memory,
+        "timeout": spec.timeout,
+        "command": spec.command,
+        "created_at": utcnow(),
     }
     return Invocation(**{**values, **kw})
 
@@ -292,10 +300,13 @@ def test_close_kills_what_runs_and_leaves_no_cgroup(tmp_path: Path) -> None:
 def test_a_job_module_that_does_not_import_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no_such_module_here"):
         LocalCluster(
-            agent_id="bad", cpu=1024, memory=1024, log_dir=tmp_path,
-            job_modules=["tests.jobs.no_such_module_here"], isolation="none",
+            agent_id="bad",
+            cpu=1024,
+            memory=1024,
+            log_dir=tmp_path,
+            job_modules=["tests.jobs.no_such_module_here"],
+            isolation="none",
         )
-
 
 
 FORKER = "read go; i=0; while [ $i -lt 300 ]; do sleep 1000 & i=$((i+1)); done; wait"
@@ -305,7 +316,7 @@ UNIFIED = Path("/sys/fs/cgroup/unified")
 def v2_on_the_unified_mount(name: str) -> cgroups.Cgroup:
     """A v2 cgroup without limits (this machine's v2 mount offers no memory or cpu): enough
     for joining, killing everything and removing."""
-    found = cgroups.Layout(version=2, mounts={c: UNIFIED for c in cgroups.V2_CONTROLLERS})
+    found = cgroups.Layout(version=2, mounts=dict.fromkeys(cgroups.V2_CONTROLLERS, UNIFIED))
     cgroup = cgroups.at(name, found)
     cgroup.dirs[0].mkdir(parents=True)
     return cgroup

@@ -18,7 +18,11 @@ IGUAZU = ROOT / ".venv" / "bin" / "iguazu"
 def iguazu(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(IGUAZU), *map(str, args)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -121,7 +125,9 @@ def test_a_name_that_fits_several_jobs_lists_the_candidates() -> None:
 def test_ctrl_c_kills_the_job_and_says_cancelled(tmp_path: Path) -> None:
     running = subprocess.Popen(
         [str(IGUAZU), "run", "demo/sleep", str(params(tmp_path, {"seconds": 600}))],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert running.stderr is not None
     first = running.stderr.readline()

@@ -29,13 +29,17 @@ def test_a_non_zero_exit_fails_with_its_code() -> None:
 
 def test_a_signal_fails_naming_it_with_a_negative_code() -> None:
     assert classify(status=killed(signal.SIGSEGV), reserved_memory=64) == (
-        State.FAILED, -signal.SIGSEGV, "killed by SIGSEGV",
+        State.FAILED,
+        -signal.SIGSEGV,
+        "killed by SIGSEGV",
     )
 
 
 def test_the_oom_killer_is_reported_with_the_reservation() -> None:
     assert classify(status=killed(signal.SIGKILL), oom_killed=True, reserved_memory=64) == (
-        State.FAILED, -9, "killed: out of memory (reserved_memory 64 MiB)",
+        State.FAILED,
+        -9,
+        "killed: out of memory (reserved_memory 64 MiB)",
     )
 
 
@@ -47,7 +51,9 @@ def test_a_memory_error_of_a_python_job_says_out_of_memory() -> None:
 
 def test_a_command_job_exiting_with_that_code_is_just_an_exit() -> None:
     assert classify(status=exited(EXIT_OUT_OF_MEMORY), reserved_memory=48, python_job=False) == (
-        State.FAILED, EXIT_OUT_OF_MEMORY, f"exit {EXIT_OUT_OF_MEMORY}",
+        State.FAILED,
+        EXIT_OUT_OF_MEMORY,
+        f"exit {EXIT_OUT_OF_MEMORY}",
     )
 
 

@@ -1,9 +1,9 @@
 """The API application: `create_app(batch)` wires routes, errors, auth and metrics.
 
-    /api/v1/...   the batch API (bearer token when the app has one)
-    /healthz      liveness, no auth
-    /metrics      Prometheus text format, no auth (scrapers rarely carry tokens)
-    /docs         OpenAPI UI; /openapi.json the schema
+/api/v1/...   the batch API (bearer token when the app has one)
+/healthz      liveness, no auth
+/metrics      Prometheus text format, no auth (scrapers rarely carry tokens)
+/docs         OpenAPI UI; /openapi.json the schema
 """
 
 from __future__ import annotations

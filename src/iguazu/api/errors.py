@@ -83,7 +83,9 @@ def _from_http(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404:
         message = f"no such endpoint: {request.method} {request.url.path}"
     return error_response(
-        exc.status_code, phrase.replace(" ", "").replace("-", ""), str(message),
+        exc.status_code,
+        phrase.replace(" ", "").replace("-", ""),
+        str(message),
         dict(exc.headers) if exc.headers else None,
     )
 

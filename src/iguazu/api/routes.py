@@ -81,9 +81,7 @@ _INVOCATION_BODY = {
 }
 
 
-def api_router(
-    batch: Batch, metrics: Metrics, auth: Callable[..., Any] | None = None
-) -> APIRouter:
+def api_router(batch: Batch, metrics: Metrics, auth: Callable[..., Any] | None = None) -> APIRouter:
     router = APIRouter(
         prefix="/api/v1",
         dependencies=[Depends(auth)] if auth else [],
@@ -129,8 +127,13 @@ def api_router(
     ) -> InvocationList:
         """Invocations, newest first."""
         found = batch.list(
-            family=family, job_name=job_name, states=state or (), since=since, until=until,
-            limit=limit, offset=offset,
+            family=family,
+            job_name=job_name,
+            states=state or (),
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
         )
         return InvocationList(invocations=[InvocationOut.from_model(i) for i in found])
 

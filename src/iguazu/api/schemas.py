@@ -53,8 +53,14 @@ def json_kind(value: Any) -> str:
     """What a decoded JSON value is, in JSON's words, for error messages."""
     if isinstance(value, bool):
         return "a boolean"
-    kinds = {dict: "an object", list: "an array", str: "a string", int: "a number",
-             float: "a number", type(None): "null"}
+    kinds = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
     return kinds.get(type(value), type(value).__name__)
 
 
@@ -153,7 +159,9 @@ class EventOut(BaseModel):
         return cls(at=event.at, state=event.state, message=event.message)
 
     def to_model(self, invocation_id: str) -> Event:
-        return Event(invocation_id=invocation_id, at=self.at, state=self.state, message=self.message)
+        return Event(
+            invocation_id=invocation_id, at=self.at, state=self.state, message=self.message
+        )
 
 
 class InvocationDetail(InvocationOut):
@@ -191,10 +199,16 @@ class JobOut(BaseModel):
     @classmethod
     def from_model(cls, spec: JobSpec) -> JobOut:
         return cls(
-            family=spec.family, name=spec.name, reserved_cpu=spec.reserved_cpu,
-            reserved_memory=spec.reserved_memory, timeout=spec.timeout, queue=spec.queue,
-            max_attempts=spec.max_attempts, command=spec.command,
-            parameters_schema=spec.schema, doc=spec.doc,
+            family=spec.family,
+            name=spec.name,
+            reserved_cpu=spec.reserved_cpu,
+            reserved_memory=spec.reserved_memory,
+            timeout=spec.timeout,
+            queue=spec.queue,
+            max_attempts=spec.max_attempts,
+            command=spec.command,
+            parameters_schema=spec.schema,
+            doc=spec.doc,
         )
 
 
@@ -234,11 +248,15 @@ class AgentOut(BaseModel):
     @classmethod
     def from_model(cls, agent: Agent) -> AgentOut:
         return cls(
-            id=agent.id, host=agent.host, pid=agent.pid, capabilities=list(agent.capabilities),
+            id=agent.id,
+            host=agent.host,
+            pid=agent.pid,
+            capabilities=list(agent.capabilities),
             capacity=Resources(cpu=agent.cpu, memory=agent.memory),
             used=Resources(cpu=agent.used_cpu, memory=agent.used_memory),
             free=Resources(cpu=agent.free_cpu, memory=agent.free_memory),
-            started_at=agent.started_at, heartbeat_at=agent.heartbeat_at,
+            started_at=agent.started_at,
+            heartbeat_at=agent.heartbeat_at,
         )
 
 

@@ -36,8 +36,13 @@ Token = Annotated[
 ]
 
 STYLES = {
-    State.SUCCEEDED: "green", State.FAILED: "red", State.TIMED_OUT: "red", State.LOST: "red",
-    State.CANCELLED: "yellow", State.SKIPPED: "yellow", State.RUNNING: "cyan",
+    State.SUCCEEDED: "green",
+    State.FAILED: "red",
+    State.TIMED_OUT: "red",
+    State.LOST: "red",
+    State.CANCELLED: "yellow",
+    State.SKIPPED: "yellow",
+    State.RUNNING: "cyan",
     State.STARTING: "cyan",
 }
 
@@ -81,8 +86,14 @@ def table(*headers: str, **kwargs: Any) -> Table:
     return Table(*headers, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, **kwargs)
 
 
-def fitted(out: Console, headers: list[str], rows: list[list[str | Text]], *,
-           wrap: set[str], optional: list[str]) -> Table:
+def fitted(
+    out: Console,
+    headers: list[str],
+    rows: list[list[str | Text]],
+    *,
+    wrap: set[str],
+    optional: list[str],
+) -> Table:
     """A table that fits the terminal: values stay whole (only the `wrap` columns fold
     between words), and `optional` columns are left out, first ones first, until it fits."""
     shown = list(headers)
@@ -225,29 +236,53 @@ def ls(
     """List invocations, newest first."""
     after = parse_time(since, "--since") if since else None
     with Client(url, token) as client:
-        found = client.list(family=family, job_name=job, states=state or (), since=after,
-                            limit=limit)
+        found = client.list(
+            family=family, job_name=job, states=state or (), since=after, limit=limit
+        )
     if not found:
         typer.echo("no invocations", err=True)
         return
     zone = local_zone()
-    headers = ["ID", "Family", "Job", f"Invocation time ({zone})", f"Requested time ({zone})",
-               "Status", "Queue", "Reason"]
+    headers = [
+        "ID",
+        "Family",
+        "Job",
+        f"Invocation time ({zone})",
+        f"Requested time ({zone})",
+        "Status",
+        "Queue",
+        "Reason",
+    ]
     rows: list[list[str | Text]] = [
-        [Text(inv.id), Text(inv.family), Text(inv.job_name), when(inv.created_at, zone=False),
-         when(inv.not_before, "N/A", zone=False), state_text(inv.state), Text(inv.queue),
-         Text(inv.reason or "")]
+        [
+            Text(inv.id),
+            Text(inv.family),
+            Text(inv.job_name),
+            when(inv.created_at, zone=False),
+            when(inv.not_before, "N/A", zone=False),
+            state_text(inv.state),
+            Text(inv.queue),
+            Text(inv.reason or ""),
+        ]
         for inv in found
     ]
     out = console()
-    out.print(fitted(out, headers, rows, wrap={"Reason"},
-                     optional=["Queue", headers[4], "Family", "Reason", headers[3]]))
+    out.print(
+        fitted(
+            out,
+            headers,
+            rows,
+            wrap={"Reason"},
+            optional=["Queue", headers[4], "Family", "Reason", headers[3]],
+        )
+    )
 
 
 def fields(inv: Invocation) -> list[tuple[str, str | Text]]:
     timeout = f", timeout {inv.timeout:g} s" if inv.timeout else ""
     attempt = f"{inv.attempt} of {inv.max_attempts}" + (
-        f" (retry of {inv.retry_of})" if inv.retry_of else "")
+        f" (retry of {inv.retry_of})" if inv.retry_of else ""
+    )
     state = state_text(inv.state)
     if inv.cancel_requested and not inv.state.terminal:
         state.append(" (cancel requested)")
@@ -343,7 +378,7 @@ def cancel(
 
 
 def parameter_names(schema: dict[str, Any] | None) -> str:
-    """"a*, b" from a JSON schema: the parameters a job takes, * for required ones."""
+    """ "a*, b" from a JSON schema: the parameters a job takes, * for required ones."""
     if not schema:
         return "any"
     required = set(schema.get("required", ()))
@@ -356,17 +391,40 @@ def jobs(url: Url = DEFAULT_URL, token: Token = None) -> None:
     """List the jobs the server knows."""
     with Client(url, token) as client:
         found = client.jobs()
-    headers = ["Family", "Name", "CPU", "Memory", "Timeout", "Queue", "Attempts",
-               "Parameters", "Command"]
+    headers = [
+        "Family",
+        "Name",
+        "CPU",
+        "Memory",
+        "Timeout",
+        "Queue",
+        "Attempts",
+        "Parameters",
+        "Command",
+    ]
     rows: list[list[str | Text]] = []
     for job in found:
         timeout = f"{job['timeout']:g} s" if job["timeout"] else "-"
-        rows.append([
-            Text(job["family"]), Text(job["name"]), str(job["reserved_cpu"]),
-            f"{job['reserved_memory']} MiB", timeout, Text(job["queue"]),
-            str(job["max_attempts"]), Text(parameter_names(job["parameters_schema"])),
-            Text(job["command"]),
-        ])
+        rows.append(
+            [
+                Text(job["family"]),
+                Text(job["name"]),
+                str(job["reserved_cpu"]),
+                f"{job['reserved_memory']} MiB",
+                timeout,
+                Text(job["queue"]),
+                str(job["max_attempts"]),
+                Text(parameter_names(job["parameters_schema"])),
+                Text(job["command"]),
+            ]
+        )
     out = console()
-    out.print(fitted(out, headers, rows, wrap={"Parameters", "Command"},
-                     optional=["Attempts", "Queue", "Command"]))
+    out.print(
+        fitted(
+            out,
+            headers,
+            rows,
+            wrap={"Parameters", "Command"},
+            optional=["Attempts", "Queue", "Command"],
+        )
+    )

@@ -16,4 +16,6 @@ def load_settings(config: Path | None = None, **overrides: object) -> Settings:
         "data_dir": os.environ.get("IGUAZU_DATA_DIR"),
         "api_token": os.environ.get("IGUAZU_TOKEN"),
     }
-    return Settings.from_file(path, **{**env, **{k: v for k, v in overrides.items() if v is not None}})
+    return Settings.from_file(
+        path, **{**env, **{k: v for k, v in overrides.items() if v is not None}}
+    )

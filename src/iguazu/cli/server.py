@@ -6,7 +6,6 @@ import logging
 import signal
 import threading
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -18,10 +17,12 @@ from .config import load_settings
 
 console = Console(stderr=True)
 
-ConfigOpt = typer.Option(None, "--config", "-c", help="iguazu.toml (default: $IGUAZU_CONFIG or ./iguazu.toml)")
+ConfigOpt = typer.Option(
+    None, "--config", "-c", help="iguazu.toml (default: $IGUAZU_CONFIG or ./iguazu.toml)"
+)
 
 
-def _settings(config: Optional[Path], **overrides: object) -> Settings:
+def _settings(config: Path | None, **overrides: object) -> Settings:
     try:
         return load_settings(config, **overrides)
     except IguazuError as exc:
@@ -32,7 +33,9 @@ def _settings(config: Optional[Path], **overrides: object) -> Settings:
 def _system(settings: Settings):  # type: ignore[no-untyped-def]
     from ..system import System
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         return System(settings)
     except IguazuError as exc:
@@ -43,7 +46,9 @@ def _system(settings: Settings):  # type: ignore[no-untyped-def]
 def _describe(settings: Settings, system, *, api: bool, worker: bool) -> None:  # type: ignore[no-untyped-def]
     url = f"http://{settings.host}:{settings.port}"
     if api:
-        console.print(f"[bold]Iguazú[/bold] API listening on [cyan]{url}[/cyan]  (docs: {url}/docs)")
+        console.print(
+            f"[bold]Iguazú[/bold] API listening on [cyan]{url}[/cyan]  (docs: {url}/docs)"
+        )
     console.print(f"  database: {system.store.engine.url.render_as_string(hide_password=True)}")
     console.print(f"  logs:     {settings.log_dir.resolve()}")
     if worker and system.dispatcher is not None:
@@ -58,17 +63,22 @@ def _serve(settings: Settings, system) -> None:  # type: ignore[no-untyped-def]
     import uvicorn
 
     server = uvicorn.Server(
-        uvicorn.Config(system.app(), host=settings.host, port=settings.port,
-                       log_level="warning", access_log=False)
+        uvicorn.Config(
+            system.app(),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            access_log=False,
+        )
     )
     server.run()
 
 
 @app.command()
 def up(
-    config: Optional[Path] = ConfigOpt,
-    host: Optional[str] = typer.Option(None, help="address to listen on"),
-    port: Optional[int] = typer.Option(None, help="port to listen on"),
+    config: Path | None = ConfigOpt,
+    host: str | None = typer.Option(None, help="address to listen on"),
+    port: int | None = typer.Option(None, help="port to listen on"),
 ) -> None:
     """Start the whole system in one process: API, dispatcher and a local agent."""
     settings = _settings(config, host=host, port=port)
@@ -84,9 +94,9 @@ def up(
 
 @app.command()
 def api(
-    config: Optional[Path] = ConfigOpt,
-    host: Optional[str] = typer.Option(None),
-    port: Optional[int] = typer.Option(None),
+    config: Path | None = ConfigOpt,
+    host: str | None = typer.Option(None),
+    port: int | None = typer.Option(None),
 ) -> None:
     """Serve the REST API only (dispatchers run elsewhere: `iguazu worker`)."""
     settings = _settings(config, host=host, port=port)
@@ -99,7 +109,7 @@ def api(
 
 
 @app.command()
-def worker(config: Optional[Path] = ConfigOpt) -> None:
+def worker(config: Path | None = ConfigOpt) -> None:
     """Run a dispatcher with this machine's local agent until SIGTERM or Ctrl-C."""
     settings = _settings(config)
     system = _system(settings)
@@ -114,7 +124,7 @@ def worker(config: Optional[Path] = ConfigOpt) -> None:
 
 
 @app.command()
-def migrate(config: Optional[Path] = ConfigOpt) -> None:
+def migrate(config: Path | None = ConfigOpt) -> None:
     """Create or upgrade the database schema, then exit."""
     settings = _settings(config)
     from ..store import Store

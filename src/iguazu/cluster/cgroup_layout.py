@@ -54,7 +54,7 @@ def layout() -> Layout | None:
     except OSError:
         controllers = []
     if "memory" in controllers and "cpu" in controllers:
-        return Layout(version=2, mounts={c: V2_ROOT for c in V2_CONTROLLERS})
+        return Layout(version=2, mounts=dict.fromkeys(V2_CONTROLLERS, V2_ROOT))
     try:
         mounts = parse_v1_mounts(Path("/proc/self/mounts").read_text())
     except OSError:

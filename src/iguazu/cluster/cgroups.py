@@ -23,13 +23,23 @@ from pathlib import Path
 from .cgroup_layout import PARENT, V2_CONTROLLERS, Layout, available, isolation, layout
 
 __all__ = [
-    "PARENT", "V2_CONTROLLERS", "Cgroup", "Layout", "at", "available", "children",
-    "cpu_weight", "isolation", "layout", "remove_tree",
+    "PARENT",
+    "V2_CONTROLLERS",
+    "Cgroup",
+    "Layout",
+    "at",
+    "available",
+    "children",
+    "cpu_weight",
+    "isolation",
+    "layout",
+    "remove_tree",
 ]
 
 MIB = 1024 * 1024
 
 MIB = 1024 * 1024
+
 
 def cpu_weight(shares: int) -> int:
     """cgroup v2 cpu.weight for v1-style shares: 1024 shares (one core) is the default weight

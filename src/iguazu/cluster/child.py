@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
-import functools
-import importlib
 import json
 import logging
 import os
@@ -28,6 +26,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from ..jobs import load_target
 from ..models import Isolation
 
 EXIT_OUT_OF_MEMORY = 12  # ENOMEM: how an rlimit-held Python job says it ran out of memory
@@ -91,6 +90,9 @@ def become_job(plan: Plan, *, parent_pid: int, close_fds: tuple[int, ...] = ()) 
 
 
 def _prepare(plan: Plan, parent_pid: int, close_fds: tuple[int, ...]) -> None:
+    # The agent's settings (database URL, API token) are not the job's business.
+    for name in [n for n in os.environ if n.startswith("IGUAZU_")]:
+        del os.environ[name]
     os.setsid()  # a process group of its own: killpg reaches everything it did not move away
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
@@ -181,7 +183,7 @@ def _run_python(plan: Plan) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ["IGUAZU_INVOCATION_ID"] = plan.invocation_id  # as command jobs see it
     try:
-        cls = _load(plan.target or "")
+        cls = load_target(plan.target or "")
         model = getattr(cls, "Parameters", None)
         parameters = model.model_validate(plan.parameters) if model else dict(plan.parameters)
         cls().run(parameters)
@@ -197,11 +199,6 @@ def _run_python(plan: Plan) -> int:
     except BaseException:  # noqa: BLE001  (any exception is the job failing; log it)
         _report_exception("")
         return 1
-
-
-def _load(target: str) -> Any:
-    module, _, qualname = target.partition(":")
-    return functools.reduce(getattr, qualname.split("."), importlib.import_module(module))
 
 
 def _report_exception(headline: str) -> None:

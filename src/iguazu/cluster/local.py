@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..batch import log_path
 from ..errors import ConfigError
 from ..jobs import JobRegistry, JobSpec
+from ..logfiles import log_path
 from ..models import Invocation, Isolation, State
 from . import Exit, Launch, StartError, cgroups
 from .child import Plan

@@ -7,6 +7,7 @@ the invocation first; callers treat it as "not mine" and never act on it.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
@@ -17,9 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import Conflict, NotFound
-from ..models import Agent, Event, Invocation, Isolation, State, utcnow
+from ..models import Agent, Event, Invocation, Isolation, State
 from . import tables as t
-from .wakeup import CHANNEL, LocalWakeup, Listener, PostgresListener
+from .wakeup import CHANNEL, Listener, LocalWakeup, PostgresListener
 
 _INVOCATION_FIELDS = [c for c in t.invocations.c if c.name != "next_try_at"]
 
@@ -69,8 +70,9 @@ class Store:
         """A listener woken by every change that may make work for a dispatcher."""
         if self._local_wakeup is not None:
             return self._local_wakeup.listen()
-        return PostgresListener(self.engine.url.set(drivername="postgresql").render_as_string(
-            hide_password=False))
+        return PostgresListener(
+            self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        )
 
     @contextlib.contextmanager
     def _write(self, notify: bool = False) -> Iterator[Connection]:
@@ -90,7 +92,9 @@ class Store:
     @staticmethod
     def _event(conn: Connection, inv_id: str, at: datetime, state: State, message: str) -> None:
         conn.execute(
-            t.events.insert().values(invocation_id=inv_id, at=at, state=state.value, message=message)
+            t.events.insert().values(
+                invocation_id=inv_id, at=at, state=state.value, message=message
+            )
         )
 
     # -- invocations ------------------------------------------------------------------------
@@ -133,7 +137,9 @@ class Store:
     def events(self, inv_id: str) -> list[Event]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(t.events).where(t.events.c.invocation_id == inv_id).order_by(t.events.c.id)
+                sa.select(t.events)
+                .where(t.events.c.invocation_id == inv_id)
+                .order_by(t.events.c.id)
             ).all()
         return [
             Event(invocation_id=r.invocation_id, at=r.at, state=State(r.state), message=r.message)
@@ -150,7 +156,7 @@ class Store:
         until: datetime | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[Invocation]:
+    ) -> builtins.list[Invocation]:
         """Newest first."""
         c = t.invocations.c
         query = sa.select(*_INVOCATION_FIELDS)
@@ -174,7 +180,9 @@ class Store:
             rows = conn.execute(sa.select(c.state, sa.func.count()).group_by(c.state)).all()
         return {State(s): n for s, n in rows}
 
-    def claim(self, agent_id: str, free_cpu: int, free_memory: int, now: datetime) -> Invocation | None:
+    def claim(
+        self, agent_id: str, free_cpu: int, free_memory: int, now: datetime
+    ) -> Invocation | None:
         """The at-most-once fence: move the first runnable QUEUED invocation that fits
         (highest priority, then oldest) to STARTING for this agent, in one statement.
         Exactly one caller can win a given invocation."""
@@ -205,7 +213,7 @@ class Store:
             self._event(conn, row.id, now, State.STARTING, f"claimed for agent {agent_id}")
         return _invocation(row)
 
-    def waiting(self, now: datetime, limit: int) -> list[Invocation]:
+    def waiting(self, now: datetime, limit: int) -> builtins.list[Invocation]:
         """Runnable QUEUED invocations, in claim order (those no claim took: they did not fit)."""
         c = t.invocations.c
         query = (
@@ -248,13 +256,18 @@ class Store:
                 t.invocations.update()
                 .where(c.id == inv_id, c.state == State.STARTING.value)
                 .values(
-                    state=State.RUNNING.value, started_at=now, cluster_ref=cluster_ref,
+                    state=State.RUNNING.value,
+                    started_at=now,
+                    cluster_ref=cluster_ref,
                     isolation=isolation.value,
                 )
             ).rowcount
             if done:
                 self._event(
-                    conn, inv_id, now, State.RUNNING,
+                    conn,
+                    inv_id,
+                    now,
+                    State.RUNNING,
                     f"started as pid {pid} ({cluster_ref}), held by {isolation.value}",
                 )
         return bool(done)
@@ -287,15 +300,23 @@ class Store:
 
     def request_cancel(self, inv_id: str, now: datetime) -> Invocation:
         """Cancel a QUEUED invocation at once; flag a live one for its agent to kill."""
-        if self.finish(inv_id, State.CANCELLED, reason="cancelled before it started", now=now,
-                       from_states=(State.QUEUED,)):
+        if self.finish(
+            inv_id,
+            State.CANCELLED,
+            reason="cancelled before it started",
+            now=now,
+            from_states=(State.QUEUED,),
+        ):
             return self.get(inv_id)
         c = t.invocations.c
         with self._write(notify=True) as conn:
             done = conn.execute(
                 t.invocations.update()
-                .where(c.id == inv_id, c.state.in_([State.STARTING.value, State.RUNNING.value]),
-                       c.cancel_requested == sa.false())
+                .where(
+                    c.id == inv_id,
+                    c.state.in_([State.STARTING.value, State.RUNNING.value]),
+                    c.cancel_requested == sa.false(),
+                )
                 .values(cancel_requested=True)
             ).rowcount
             if done:
@@ -306,7 +327,7 @@ class Store:
             raise Conflict(f"invocation {inv_id} already ended {inv.state.value}")
         return inv
 
-    def live_on(self, agent_id: str) -> list[Invocation]:
+    def live_on(self, agent_id: str) -> builtins.list[Invocation]:
         c = t.invocations.c
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -323,9 +344,14 @@ class Store:
         with self._write(notify=True) as conn:
             conn.execute(
                 t.agents.insert().values(
-                    id=agent.id, host=agent.host, pid=agent.pid, cpu=agent.cpu,
-                    memory=agent.memory, capabilities=list(agent.capabilities),
-                    started_at=agent.started_at, heartbeat_at=agent.heartbeat_at,
+                    id=agent.id,
+                    host=agent.host,
+                    pid=agent.pid,
+                    cpu=agent.cpu,
+                    memory=agent.memory,
+                    capabilities=list(agent.capabilities),
+                    started_at=agent.started_at,
+                    heartbeat_at=agent.heartbeat_at,
                 )
             )
 
@@ -345,7 +371,7 @@ class Store:
         with self._write() as conn:
             conn.execute(t.agents.update().where(t.agents.c.id == agent_id).values(stopped_at=now))
 
-    def agents(self, *, alive_since: datetime | None = None) -> list[Agent]:
+    def agents(self, *, alive_since: datetime | None = None) -> builtins.list[Agent]:
         """Agents not stopped (and, if given, heard from since `alive_since`), with what
         their live invocations reserve."""
         a, c = t.agents.c, t.invocations.c
@@ -370,15 +396,21 @@ class Store:
             rows = conn.execute(query.order_by(a.started_at)).all()
         return [
             Agent(
-                id=r.id, host=r.host, pid=r.pid, cpu=r.cpu, memory=r.memory,
-                capabilities=tuple(r.capabilities), started_at=r.started_at,
-                heartbeat_at=r.heartbeat_at, used_cpu=int(r.used_cpu or 0),
+                id=r.id,
+                host=r.host,
+                pid=r.pid,
+                cpu=r.cpu,
+                memory=r.memory,
+                capabilities=tuple(r.capabilities),
+                started_at=r.started_at,
+                heartbeat_at=r.heartbeat_at,
+                used_cpu=int(r.used_cpu or 0),
                 used_memory=int(r.used_memory or 0),
             )
             for r in rows
         ]
 
-    def expire_agent(self, agent_id: str, reason: str, now: datetime) -> list[Invocation]:
+    def expire_agent(self, agent_id: str, reason: str, now: datetime) -> builtins.list[Invocation]:
         """The agent is gone: end its live invocations LOST (never to run again)."""
         lost = []
         for inv in self.live_on(agent_id):
@@ -394,8 +426,11 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
-        url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=20, max_overflow=20,
+        url,
+        echo=echo,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=20,
+        max_overflow=20,
     )
 
     @sa.event.listens_for(engine, "connect")
