@@ -9,17 +9,19 @@ reason and a backoff. It sleeps until woken (new work, an exit) or the next due 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .cluster import Cluster, Exit, StartError
+from .cluster import Cluster, StartError
 from .errors import UnknownJob
 from .jobs import JobRegistry
-from .models import Agent, Invocation, State, new_id, utcnow
+from .models import Agent, Invocation, Launch, State, new_id, utcnow
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ class Dispatcher:
         self._running: dict[str, Invocation] = {}
         self._cancelling: set[str] = set()
         self._next_heartbeat = 0.0
+        self._next_waiting_note = 0.0  # monotonic; waiting reasons are refreshed 10 times/s
         self._stopping = False
 
     # -- capacity ---------------------------------------------------------------------------
@@ -162,22 +165,23 @@ class Dispatcher:
         self.register()
 
     def collect_exits(self) -> None:
+        """Record every exit the cluster reports, in one transaction; retry where opted in."""
+        exits = []
         for exit_ in self.cluster.poll():
             inv = self._running.pop(exit_.invocation_id, None)
             self._cancelling.discard(exit_.invocation_id)
             if inv is None:
                 continue
-            self._record_exit(inv, exit_)
-
-    def _record_exit(self, inv: Invocation, exit_: Exit) -> None:
-        reason = exit_.reason
-        if self._stopping and exit_.state is State.CANCELLED and not inv.cancel_requested:
-            reason = "cancelled: the agent shut down while it ran"
-        ended = self.store.finish(
-            inv.id, exit_.state, reason=reason, exit_code=exit_.exit_code, now=utcnow()
-        )
-        if ended is not None and ended.state in RETRYABLE and ended.attempt < ended.max_attempts:
-            self._retry(ended)
+            if self._stopping and exit_.state is State.CANCELLED and not inv.cancel_requested:
+                exit_ = dataclasses.replace(
+                    exit_, reason="cancelled: the agent shut down while it ran"
+                )
+            exits.append(exit_)
+        if not exits:
+            return
+        for ended in self.store.finish_many(exits, utcnow()):
+            if ended.state in RETRYABLE and ended.attempt < ended.max_attempts:
+                self._retry(ended)
 
     def _retry(self, inv: Invocation) -> None:
         now = utcnow()
@@ -205,6 +209,8 @@ class Dispatcher:
         )
 
     def kill_cancelled(self) -> None:
+        if not self._running:
+            return
         for inv in self.store.live_on(self.agent_id):
             if inv.cancel_requested and inv.id not in self._cancelling:
                 self._cancelling.add(inv.id)
@@ -229,32 +235,36 @@ class Dispatcher:
                 log.warning("invocation %s LOST: %s", inv.id, reason)
 
     def claim_and_start(self) -> None:
+        """Claim in priority order while it fits (a batch, then one by one to backfill
+        around what does not fit), start each, then record them RUNNING together."""
+        launches = []
         while True:
             now = utcnow()
-            inv = self.store.claim(self.agent_id, self.free_cpu, self.free_memory, now)
-            if inv is None:
+            claimed = self.store.claim(self.agent_id, self.free_cpu, self.free_memory, now)
+            if not claimed:
+                one = self.store.claim_one(self.agent_id, self.free_cpu, self.free_memory, now)
+                claimed = [one] if one else []
+            if not claimed:
                 break
-            self._start(inv)
-        self._note_waiting(utcnow())
+            launches += [launch for inv in claimed if (launch := self._start(inv))]
+        if launches:
+            for inv_id in self.store.mark_running(launches, utcnow()):
+                # Ended meanwhile (declared LOST by a peer that thought us dead): not ours.
+                self._cancelling.add(inv_id)
+                self.cluster.cancel(inv_id)
+        if time.monotonic() >= self._next_waiting_note:
+            self._next_waiting_note = time.monotonic() + 0.1
+            self._note_waiting(utcnow())
 
-    def _start(self, inv: Invocation) -> None:
+    def _start(self, inv: Invocation) -> Launch | None:
         try:
             spec = self.registry.get(inv.family, inv.job_name)
             launch = self.cluster.start(inv, spec)
         except (StartError, UnknownJob) as exc:
             self.store.finish(inv.id, State.FAILED, reason=f"could not start: {exc}", now=utcnow())
-            return
+            return None
         self._running[inv.id] = inv
-        if not self.store.mark_running(
-            inv.id,
-            pid=launch.pid,
-            cluster_ref=launch.cluster_ref,
-            isolation=launch.isolation,
-            now=utcnow(),
-        ):
-            # Ended meanwhile (declared LOST by a peer that thought us dead): not ours to run.
-            self._cancelling.add(inv.id)
-            self.cluster.cancel(inv.id)
+        return launch
 
     def _note_waiting(self, now: datetime) -> None:
         free_cpu, free_memory = self.free_cpu, self.free_memory

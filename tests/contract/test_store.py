@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from iguazu.errors import Conflict, NotFound
-from iguazu.models import Agent, Invocation, Isolation, State, new_id, utcnow
+from iguazu.models import Agent, Invocation, Isolation, Launch, State, new_id, utcnow
 from iguazu.store import Store
 
 
@@ -70,7 +70,7 @@ def test_exactly_one_of_many_racing_claims_wins(any_store: Store) -> None:
 
     def claim(agent: str) -> None:
         barrier.wait()
-        if any_store.claim(agent, 10_000, 10_000, utcnow()) is not None:
+        if any_store.claim(agent, 10_000, 10_000, utcnow()):
             winners.append(agent)
 
     threads = [threading.Thread(target=claim, args=(f"a{i}",)) for i in range(8)]
@@ -83,35 +83,76 @@ def test_exactly_one_of_many_racing_claims_wins(any_store: Store) -> None:
     assert (got.state, got.agent_id) == (State.STARTING, winners[0])
 
 
+def test_racing_batch_and_single_claims_take_each_invocation_once(any_store: Store) -> None:
+    ids = {any_store.create(make(), "r")[0].id for _ in range(300)}
+    taken: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def drain(agent: str, batch: bool) -> None:
+        barrier.wait()
+        while True:
+            if batch:
+                got = any_store.claim(agent, 64 * 256, 64 * 128, utcnow(), limit=16)
+            else:
+                one = any_store.claim_one(agent, 10_000, 10_000, utcnow())
+                got = [one] if one else []
+            if not got:
+                return
+            taken.extend(i.id for i in got)
+
+    threads = [threading.Thread(target=drain, args=(f"a{i}", i % 2 == 0)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(taken) == sorted(ids)
+    assert any_store.count_by_state() == {State.STARTING: 300}
+
+
 def test_claim_takes_higher_priority_first_then_oldest(any_store: Store) -> None:
     t0 = utcnow() - timedelta(seconds=10)
     old_low, _ = any_store.create(make(priority=0, created_at=t0), "r")
     new_high, _ = any_store.create(make(priority=10, created_at=t0 + timedelta(seconds=5)), "r")
     old_high, _ = any_store.create(make(priority=10, created_at=t0 + timedelta(seconds=1)), "r")
-    order = [any_store.claim("a", 10_000, 10_000, utcnow()).id for _ in range(3)]  # type: ignore[union-attr]
+    order = [i.id for i in any_store.claim("a", 10_000, 10_000, utcnow())]
     assert order == [old_high.id, new_high.id, old_low.id]
+
+
+def test_a_batch_claim_takes_the_longest_prefix_of_the_line_that_fits(any_store: Store) -> None:
+    t0 = utcnow() - timedelta(seconds=10)
+    line = [
+        any_store.create(make(reserved_memory=m, created_at=t0 + timedelta(seconds=k)), "r")[0]
+        for k, m in enumerate([400, 400, 400, 10])
+    ]
+    claimed = any_store.claim("a", 10_000, 1000, utcnow())
+    assert [i.id for i in claimed] == [line[0].id, line[1].id]
+    assert any_store.claim("a", 10_000, 200, utcnow()) == []  # the head (400) does not fit
+    backfilled = any_store.claim_one("a", 10_000, 200, utcnow())
+    assert backfilled is not None and backfilled.id == line[3].id
 
 
 def test_claim_takes_only_what_fits_and_what_is_due(any_store: Store) -> None:
     big, _ = any_store.create(make(reserved_memory=2048), "r")
     later, _ = any_store.create(make(not_before=utcnow() + timedelta(hours=1)), "r")
     small, _ = any_store.create(make(reserved_memory=64), "r")
-    claimed = any_store.claim("a", 10_000, 1024, utcnow())
+    assert any_store.claim("a", 10_000, 1024, utcnow()) == []
+    claimed = any_store.claim_one("a", 10_000, 1024, utcnow())
     assert claimed is not None and claimed.id == small.id
-    assert any_store.claim("a", 10_000, 1024, utcnow()) is None
+    assert any_store.claim_one("a", 10_000, 1024, utcnow()) is None
     assert any_store.get(big.id).state is State.QUEUED
-    assert any_store.claim("a", 10_000, 4096, utcnow() + timedelta(hours=2)).id in {
+    assert {i.id for i in any_store.claim("a", 10_000, 4096, utcnow() + timedelta(hours=2))} == {
         big.id,
         later.id,
-    }  # type: ignore[union-attr]
+    }
 
 
 def test_finish_is_conditional_and_recorded_once(any_store: Store) -> None:
     inv, _ = any_store.create(make(), "r")
     any_store.claim("a", 10_000, 10_000, utcnow())
-    assert any_store.mark_running(
-        inv.id, pid=42, cluster_ref="local:a/42", isolation=Isolation.CGROUP, now=utcnow()
+    launch = Launch(
+        invocation_id=inv.id, pid=42, cluster_ref="local:a/42", isolation=Isolation.CGROUP
     )
+    assert any_store.mark_running([launch], utcnow()) == set()
     ended = any_store.finish(inv.id, State.SUCCEEDED, reason="exit 0", exit_code=0, now=utcnow())
     assert ended is not None and ended.state is State.SUCCEEDED and ended.exit_code == 0
     assert any_store.finish(inv.id, State.LOST, reason="late", now=utcnow()) is None
@@ -123,7 +164,7 @@ def test_finish_is_conditional_and_recorded_once(any_store: Store) -> None:
 def test_cancel_queued_ends_it_and_it_is_never_claimed(any_store: Store) -> None:
     inv, _ = any_store.create(make(), "r")
     assert any_store.request_cancel(inv.id, utcnow()).state is State.CANCELLED
-    assert any_store.claim("a", 10_000, 10_000, utcnow()) is None
+    assert any_store.claim("a", 10_000, 10_000, utcnow()) == []
     with pytest.raises(Conflict, match="already ended CANCELLED"):
         any_store.request_cancel(inv.id, utcnow())
 
@@ -159,7 +200,7 @@ def test_expired_agent_loses_its_live_invocations_for_good(any_store: Store) -> 
     assert [i.id for i in lost] == [inv.id]
     got = any_store.get(inv.id)
     assert got.state is State.LOST and "lease" in (got.reason or "")
-    assert any_store.claim("b", 10_000, 10_000, utcnow()) is None
+    assert any_store.claim("b", 10_000, 10_000, utcnow()) == []
     assert any_store.agents() == []
     assert not any_store.heartbeat("a", utcnow())
 

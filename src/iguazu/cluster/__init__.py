@@ -7,31 +7,12 @@ cgroup when root. Another engine (Slurm) implements the same Protocol: start, ob
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from ..jobs import JobSpec
-from ..models import Invocation, Isolation, State
+from ..models import Exit, Invocation, Launch
 
-
-@dataclass(frozen=True, kw_only=True)
-class Launch:
-    """An invocation's process has started."""
-
-    invocation_id: str
-    pid: int
-    cluster_ref: str  # where it runs, as the UI shows it ("local:<agent>/<pid>")
-    isolation: Isolation
-
-
-@dataclass(frozen=True, kw_only=True)
-class Exit:
-    """An invocation's process tree has ended (or its outcome is unknown: state LOST)."""
-
-    invocation_id: str
-    state: State  # SUCCEEDED, FAILED, TIMED_OUT, CANCELLED or LOST
-    exit_code: int | None  # negative: the signal that killed it
-    reason: str  # for people: "exit 0", "killed: out of memory (limit 64 MiB)", ...
+__all__ = ["Cluster", "Exit", "Launch", "StartError"]
 
 
 class StartError(Exception):

@@ -18,11 +18,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import Conflict, NotFound
-from ..models import Agent, Event, Invocation, Isolation, State
+from ..models import Agent, Event, Exit, Invocation, Isolation, Launch, State
 from . import tables as t
 from .wakeup import CHANNEL, Listener, LocalWakeup, PostgresListener
 
 _INVOCATION_FIELDS = [c for c in t.invocations.c if c.name != "next_try_at"]
+_CLAIM_ORDER = (
+    t.invocations.c.priority.desc(),
+    t.invocations.c.created_at,
+    t.invocations.c.id,
+)
 
 
 def _invocation(row: Any) -> Invocation:
@@ -91,11 +96,15 @@ class Store:
 
     @staticmethod
     def _event(conn: Connection, inv_id: str, at: datetime, state: State, message: str) -> None:
-        conn.execute(
-            t.events.insert().values(
-                invocation_id=inv_id, at=at, state=state.value, message=message
-            )
-        )
+        Store._events(conn, [(inv_id, state, message)], at)
+
+    @staticmethod
+    def _events(conn: Connection, events: Iterable[tuple[str, State, str]], at: datetime) -> None:
+        rows = [
+            {"invocation_id": i, "at": at, "state": s.value, "message": m} for i, s, m in events
+        ]
+        if rows:
+            conn.execute(t.events.insert(), rows)
 
     # -- invocations ------------------------------------------------------------------------
 
@@ -181,11 +190,39 @@ class Store:
         return {State(s): n for s, n in rows}
 
     def claim(
+        self, agent_id: str, free_cpu: int, free_memory: int, now: datetime, *, limit: int = 64
+    ) -> builtins.list[Invocation]:
+        """The at-most-once fence: in ONE conditional UPDATE, move runnable QUEUED
+        invocations to STARTING for this agent, in claim order (highest priority, then oldest),
+        as many as fit the free capacity together, stopping at the first that does not fit.
+        Exactly one caller can win a given invocation. Returns them in claim order; empty
+        when the first in line does not fit (see `claim_one` for backfill)."""
+        c = t.invocations.c
+        head = (
+            sa.select(c.id, c.reserved_cpu, c.reserved_memory, c.priority, c.created_at)
+            .where(c.state == State.QUEUED.value, c.next_try_at <= now)
+            .order_by(*_CLAIM_ORDER)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            head = head.with_for_update(skip_locked=True)
+        line = head.subquery("line")
+        order = (line.c.priority.desc(), line.c.created_at, line.c.id)
+        totals = sa.select(
+            line.c.id,
+            sa.func.sum(line.c.reserved_cpu).over(order_by=order).label("cpu"),
+            sa.func.sum(line.c.reserved_memory).over(order_by=order).label("memory"),
+        ).subquery("totals")
+        fits = sa.select(totals.c.id).where(
+            totals.c.cpu <= free_cpu, totals.c.memory <= free_memory
+        )
+        return self._claim(agent_id, now, c.id.in_(fits))
+
+    def claim_one(
         self, agent_id: str, free_cpu: int, free_memory: int, now: datetime
     ) -> Invocation | None:
-        """The at-most-once fence: move the first runnable QUEUED invocation that fits
-        (highest priority, then oldest) to STARTING for this agent, in one statement.
-        Exactly one caller can win a given invocation."""
+        """Backfill: claim the first runnable invocation that fits on its own, passing over
+        those ahead of it that do not. One conditional UPDATE, like `claim`."""
         c = t.invocations.c
         pick = (
             sa.select(c.id)
@@ -195,23 +232,32 @@ class Store:
                 c.reserved_cpu <= free_cpu,
                 c.reserved_memory <= free_memory,
             )
-            .order_by(c.priority.desc(), c.created_at, c.id)
+            .order_by(*_CLAIM_ORDER)
             .limit(1)
         )
         if self.dialect == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
+        claimed = self._claim(agent_id, now, c.id == pick.scalar_subquery())
+        return claimed[0] if claimed else None
+
+    def _claim(
+        self, agent_id: str, now: datetime, which: sa.ColumnElement[bool]
+    ) -> builtins.list[Invocation]:
+        c = t.invocations.c
         stmt = (
             t.invocations.update()
-            .where(c.id == pick.scalar_subquery(), c.state == State.QUEUED.value)
+            .where(which, c.state == State.QUEUED.value)
             .values(state=State.STARTING.value, agent_id=agent_id, reason=None)
             .returning(*_INVOCATION_FIELDS)
         )
         with self._write() as conn:
-            row = conn.execute(stmt).first()
-            if row is None:
-                return None
-            self._event(conn, row.id, now, State.STARTING, f"claimed for agent {agent_id}")
-        return _invocation(row)
+            rows = conn.execute(stmt).all()
+            self._events(
+                conn, [(r.id, State.STARTING, f"claimed for agent {agent_id}") for r in rows], now
+            )
+        claimed = [_invocation(r) for r in rows]
+        claimed.sort(key=lambda i: (-i.priority, i.created_at, i.id))
+        return claimed
 
     def waiting(self, now: datetime, limit: int) -> builtins.list[Invocation]:
         """Runnable QUEUED invocations, in claim order (those no claim took: they did not fit)."""
@@ -219,7 +265,7 @@ class Store:
         query = (
             sa.select(*_INVOCATION_FIELDS)
             .where(c.state == State.QUEUED.value, c.next_try_at <= now)
-            .order_by(c.priority.desc(), c.created_at, c.id)
+            .order_by(*_CLAIM_ORDER)
             .limit(limit)
         )
         with self.engine.connect() as conn:
@@ -247,30 +293,36 @@ class Store:
                 sa.select(sa.func.min(c.next_try_at)).where(c.state == State.QUEUED.value)
             ).scalar_one()
 
-    def mark_running(
-        self, inv_id: str, *, pid: int, cluster_ref: str, isolation: Isolation, now: datetime
-    ) -> bool:
+    def mark_running(self, launches: Iterable[Launch], now: datetime) -> set[str]:
+        """STARTING -> RUNNING for each started process, in one transaction. Returns the ids
+        that were no longer STARTING (ended meanwhile): their processes are not ours to run."""
         c = t.invocations.c
+        stale, events = set(), []
         with self._write() as conn:
-            done = conn.execute(
-                t.invocations.update()
-                .where(c.id == inv_id, c.state == State.STARTING.value)
-                .values(
-                    state=State.RUNNING.value,
-                    started_at=now,
-                    cluster_ref=cluster_ref,
-                    isolation=isolation.value,
+            for launch in launches:
+                done = conn.execute(
+                    t.invocations.update()
+                    .where(c.id == launch.invocation_id, c.state == State.STARTING.value)
+                    .values(
+                        state=State.RUNNING.value,
+                        started_at=now,
+                        cluster_ref=launch.cluster_ref,
+                        isolation=launch.isolation.value,
+                    )
+                ).rowcount
+                if not done:
+                    stale.add(launch.invocation_id)
+                    continue
+                events.append(
+                    (
+                        launch.invocation_id,
+                        State.RUNNING,
+                        f"started as pid {launch.pid} ({launch.cluster_ref}), "
+                        f"held by {launch.isolation.value}",
+                    )
                 )
-            ).rowcount
-            if done:
-                self._event(
-                    conn,
-                    inv_id,
-                    now,
-                    State.RUNNING,
-                    f"started as pid {pid} ({cluster_ref}), held by {isolation.value}",
-                )
-        return bool(done)
+            self._events(conn, events, now)
+        return stale
 
     def finish(
         self,
@@ -284,19 +336,40 @@ class Store:
     ) -> Invocation | None:
         """Move a live (or QUEUED, if named in from_states) invocation to a terminal state.
         Returns the new record, or None when it was no longer in one of from_states."""
-        assert state.terminal
+        exit_ = Exit(invocation_id=inv_id, state=state, exit_code=exit_code, reason=reason)
+        ended = self.finish_many([exit_], now, from_states=from_states)
+        return ended[0] if ended else None
+
+    def finish_many(
+        self,
+        exits: Iterable[Exit],
+        now: datetime,
+        *,
+        from_states: Iterable[State] = (State.STARTING, State.RUNNING),
+    ) -> builtins.list[Invocation]:
+        """Record many ends in one transaction; each is conditional on from_states. Returns
+        the records that did end (others had already ended some other way)."""
         c = t.invocations.c
+        leaving = [s.value for s in from_states]
+        ended = []
         with self._write(notify=True) as conn:
-            row = conn.execute(
-                t.invocations.update()
-                .where(c.id == inv_id, c.state.in_([s.value for s in from_states]))
-                .values(state=state.value, ended_at=now, reason=reason, exit_code=exit_code)
-                .returning(*_INVOCATION_FIELDS)
-            ).first()
-            if row is None:
-                return None
-            self._event(conn, inv_id, now, state, reason)
-        return _invocation(row)
+            for exit_ in exits:
+                assert exit_.state.terminal
+                row = conn.execute(
+                    t.invocations.update()
+                    .where(c.id == exit_.invocation_id, c.state.in_(leaving))
+                    .values(
+                        state=exit_.state.value,
+                        ended_at=now,
+                        reason=exit_.reason,
+                        exit_code=exit_.exit_code,
+                    )
+                    .returning(*_INVOCATION_FIELDS)
+                ).first()
+                if row is not None:
+                    ended.append(_invocation(row))
+            self._events(conn, [(i.id, i.state, i.reason or "") for i in ended], now)
+        return ended
 
     def request_cancel(self, inv_id: str, now: datetime) -> Invocation:
         """Cancel a QUEUED invocation at once; flag a live one for its agent to kill."""
