@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 
@@ -236,5 +238,22 @@ def test_a_listener_wakes_on_new_work(any_store: Store) -> None:
         assert not listener.wait(0.05)
         threading.Timer(0.1, lambda: any_store.create(make(), "r")).start()
         assert listener.wait(5.0)
+    finally:
+        listener.close()
+
+
+def test_a_listener_wakes_on_work_written_by_another_process(any_store: Store) -> None:
+    listener = any_store.listen()
+    try:
+        writer = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from iguazu.store import Store; Store(sys.argv[1]).notify()",
+                any_store.url,
+            ]
+        )
+        assert listener.wait(30.0)
+        assert writer.wait(30) == 0
     finally:
         listener.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from ..settings import Settings
 from . import app
 from .config import load_settings
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 ConfigOpt = typer.Option(
     None, "--config", "-c", help="iguazu.toml (default: $IGUAZU_CONFIG or ./iguazu.toml)"
@@ -33,6 +34,7 @@ def _settings(config: Path | None, **overrides: object) -> Settings:
 def _system(settings: Settings):  # type: ignore[no-untyped-def]
     from ..system import System
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -71,6 +73,10 @@ def _serve(settings: Settings, system) -> None:  # type: ignore[no-untyped-def]
             access_log=False,
         )
     )
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again to the
+    # handler it found: let that be a no-op, so our callers' clean-up runs and we exit 0.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
     server.run()
 
 
@@ -80,15 +86,21 @@ def up(
     host: str | None = typer.Option(None, help="address to listen on"),
     port: int | None = typer.Option(None, help="port to listen on"),
 ) -> None:
-    """Start the whole system in one process: API, dispatcher and a local agent."""
+    """Start the whole system: the API here, and a worker process (dispatcher and local
+    agent) that is restarted if it dies."""
+    from ..supervisor import Supervisor
+
     settings = _settings(config, host=host, port=port)
     system = _system(settings)
-    system.start_dispatcher()
-    _describe(settings, system, api=True, worker=True)
+    argv = [sys.executable, "-m", "iguazu", "worker"]
+    worker = Supervisor(argv + (["--config", str(config)] if config else []))
+    worker.start()
+    _describe(settings, system, api=True, worker=False)
     try:
         _serve(settings, system)
     finally:
         console.print("stopping: letting running jobs finish...")
+        worker.stop()
         system.stop()
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import hashlib
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..errors import Conflict, NotFound
 from ..models import Agent, Event, Exit, Invocation, Isolation, Launch, State
 from . import tables as t
-from .wakeup import CHANNEL, Listener, LocalWakeup, PostgresListener
+from .wakeup import CHANNEL, Listener, PostgresListener, SocketWakeup
 
 _INVOCATION_FIELDS = [c for c in t.invocations.c if c.name != "next_try_at"]
 _CLAIM_ORDER = (
@@ -46,12 +48,12 @@ class Store:
         self.dialect = sa.engine.make_url(url).get_backend_name()
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(url, echo)
-            self._local_wakeup: LocalWakeup | None = LocalWakeup()
+            self._wakeup: SocketWakeup | None = SocketWakeup(_wake_dir(url))
         elif self.dialect == "postgresql":
             if url.startswith("postgresql://"):
                 url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
             self.engine = sa.create_engine(url, echo=echo, pool_size=10, max_overflow=20)
-            self._local_wakeup = None
+            self._wakeup = None
         else:
             raise ValueError(f"unsupported database {self.dialect!r}: use sqlite or postgresql")
 
@@ -73,8 +75,8 @@ class Store:
 
     def listen(self) -> Listener:
         """A listener woken by every change that may make work for a dispatcher."""
-        if self._local_wakeup is not None:
-            return self._local_wakeup.listen()
+        if self._wakeup is not None:
+            return self._wakeup.listen()
         return PostgresListener(
             self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         )
@@ -87,8 +89,8 @@ class Store:
                 yield conn
                 if notify and self.dialect == "postgresql":
                     conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
-        if notify and self._local_wakeup is not None:
-            self._local_wakeup.notify()
+        if notify and self._wakeup is not None:
+            self._wakeup.notify()
 
     def notify(self) -> None:
         with self._write(notify=True):
@@ -492,6 +494,16 @@ class Store:
                 lost.append(done)
         self.stop_agent(agent_id, now)
         return lost
+
+
+def _wake_dir(url: str) -> Path:
+    """Where the wake-up sockets of a SQLite database live: beside its file. Kept short, as
+    a Unix socket path may not pass 107 bytes."""
+    path = sa.engine.make_url(url).database
+    if not path or path == ":memory:":
+        return Path(tempfile.mkdtemp(prefix="iguazu-wake-"))
+    digest = hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"iguazu-wake-{digest}"
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:

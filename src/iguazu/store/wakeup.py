@@ -1,13 +1,19 @@
 """Wake-ups: new work reaches a waiting dispatcher in milliseconds instead of at its next poll.
 
-On SQLite the API and dispatcher share one process (`iguazu up`), so a condition variable is
-enough. On PostgreSQL every write that makes work sends `NOTIFY iguazu` inside its
+On SQLite every process that writes work sends a datagram to each listener's Unix socket in
+a directory beside the database file (API and dispatcher may be separate processes on one
+machine). On PostgreSQL every write that makes work sends `NOTIFY iguazu` inside its
 transaction, and each listener holds its own connection with `LISTEN iguazu`.
 """
 
 from __future__ import annotations
 
-import threading
+import contextlib
+import os
+import secrets
+import select
+import socket
+from pathlib import Path
 from typing import Protocol
 
 CHANNEL = "iguazu"
@@ -21,36 +27,59 @@ class Listener(Protocol):
     def close(self) -> None: ...
 
 
-class LocalWakeup:
-    """In-process wake-ups: every `notify` releases every listener once."""
+class SocketWakeup:
+    """Wake-ups for SQLite, across processes on one machine: each listener binds a Unix
+    datagram socket in a directory beside the database file, and `notify` sends one byte to
+    every socket there (dropping those whose listener is gone)."""
 
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._generation = 0
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self._sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sender.setblocking(False)
 
     def notify(self) -> None:
-        with self._cond:
-            self._generation += 1
-            self._cond.notify_all()
+        try:
+            names = os.listdir(self.directory)
+        except FileNotFoundError:
+            return
+        for name in names:
+            path = str(self.directory / name)
+            try:
+                self._sender.sendto(b"!", path)
+            except BlockingIOError:
+                pass  # its queue is full: it has wake-ups pending already
+            except (ConnectionRefusedError, FileNotFoundError):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)  # its listener died without closing
+            except OSError:
+                pass  # the path is too long or not a socket: nothing to wake there
 
     def listen(self) -> Listener:
-        return _LocalListener(self)
+        return _SocketListener(self.directory)
 
 
-class _LocalListener:
-    def __init__(self, wakeup: LocalWakeup) -> None:
-        self._wakeup = wakeup
-        self._seen = wakeup._generation
+class _SocketListener:
+    def __init__(self, directory: Path) -> None:
+        self._path = str(directory / f"{os.getpid()}-{secrets.token_hex(4)}")
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock.bind(self._path)
 
     def wait(self, timeout: float) -> bool:
-        cond = self._wakeup._cond
-        with cond:
-            woken = cond.wait_for(lambda: self._wakeup._generation != self._seen, timeout)
-            self._seen = self._wakeup._generation
-            return bool(woken)
+        ready, _, _ = select.select([self._sock], [], [], max(0.0, timeout))
+        if not ready:
+            return False
+        self._sock.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            while self._sock.recv(64):  # drain: one pass serves them all
+                pass
+        self._sock.setblocking(True)
+        return True
 
     def close(self) -> None:
-        pass
+        self._sock.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._path)
 
 
 class PostgresListener:

@@ -1,0 +1,106 @@
+"""`iguazu up` as a user starts it: one command, the API, a worker process beside it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from iguazu.client import Client
+from iguazu.models import InvocationRequest, State
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(check, timeout: float = 60.0, what: str = "condition"):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+        except Exception:  # noqa: BLE001  (not up yet)
+            value = None
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Client]]:
+    port = free_port()
+    config = tmp_path / "iguazu.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path}"\nport = {port}\nheartbeat_seconds = 0.5\n'
+        '[jobs]\nmodules = ["iguazu.examples", "tests.jobs.corejobs"]\n'
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "iguazu", "up", "--config", str(config)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    client = Client(f"http://127.0.0.1:{port}")
+    try:
+        wait_for(lambda: client.agents(), what="the worker's agent")
+        yield proc, client
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        client.close()
+
+
+def test_up_runs_jobs_and_a_killed_worker_comes_back_leaving_lost_not_rerun(
+    up: tuple[subprocess.Popen[bytes], Client], tmp_path: Path
+) -> None:
+    proc, client = up
+    done = client.wait(client.create(InvocationRequest(family="sample", job_name="sample")))
+    assert done.state is State.SUCCEEDED
+
+    out = tmp_path / "ran.txt"
+    sleeper = client.create(
+        InvocationRequest(
+            family="core", job_name="appendid", parameters={"path": str(out), "sleep": 60}
+        )
+    )
+    wait_for(lambda: client.get(sleeper).state is State.RUNNING, what="running")
+    [agent] = client.agents()
+    os.kill(agent["pid"], signal.SIGKILL)
+
+    lost = wait_for(
+        lambda: (inv := client.get(sleeper)).state.terminal and inv, timeout=30, what="LOST"
+    )
+    assert lost.state is State.LOST and "outcome unknown" in (lost.reason or "")
+    [new_agent] = wait_for(lambda: client.agents(), what="a new agent")
+    assert new_agent["pid"] != agent["pid"]
+    after = client.wait(client.create(InvocationRequest(family="sample", job_name="sample")))
+    assert after.state is State.SUCCEEDED
+    assert out.read_text().split() == [sleeper]  # started once, never again
+
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 0
+    output = proc.stdout.read().decode()  # type: ignore[union-attr]
+    assert f"listening on http://127.0.0.1:{client.url.rsplit(':', 1)[1]}" in output
+    wait_for(lambda: not _alive(new_agent["pid"]), timeout=10, what="worker gone")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
