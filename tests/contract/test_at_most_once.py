@@ -20,6 +20,8 @@ from iguazu.models import InvocationRequest, State
 from iguazu.settings import DEFAULT_QUEUES
 from iguazu.store import Store
 
+from ..waiting import eventually
+
 ROOT = Path(__file__).resolve().parents[2]
 JOBS = ["iguazu.examples", "tests.jobs.corejobs"]
 
@@ -62,13 +64,7 @@ class Workers:
 
 
 def wait_for(check, timeout: float = 60.0, what: str = "condition"):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    return eventually(check, timeout=timeout, what=what)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,8 @@ import pytest
 
 from iguazu.client import Client
 from iguazu.models import InvocationRequest, State
+
+from ..waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,16 +27,7 @@ def free_port() -> int:
 
 
 def wait_for(check, timeout: float = 60.0, what: str = "condition"):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-        except Exception:  # noqa: BLE001  (not up yet)
-            value = None
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    return eventually(check, timeout=timeout, what=what, ignore=(Exception,))
 
 
 @pytest.fixture
