@@ -55,7 +55,7 @@ def write_log(server: Server, inv_id: str, data: bytes) -> None:
 def test_the_seed_usage_creates_an_invocation_that_get_and_events_return(
     server: Server,
 ) -> None:
-    inv_id = iguazu.client.Client(server.url, server.token).create(mail())
+    inv_id = iguazu.Client(server.url, server.token).create(mail())  # as the seed writes it
     with Client(server.url, server.token) as client:
         inv = client.get(inv_id)
         assert (inv.id, inv.job, inv.state) == (inv_id, "mailer/recommendationsEmail", State.QUEUED)
