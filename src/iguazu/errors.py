@@ -7,6 +7,7 @@
      │    ├── InvalidParameters parameters fail the job's schema (names the field)
      │    ├── Unplaceable       the reservation fits no agent at all
      │    ├── UnknownQueue      the queue named is not configured
+     │    ├── CronError         a cron expression or its time zone is wrong (names field and token)
      │    ├── MalformedJSON     the request body is not JSON (HTTP 400)
      │    └── PayloadTooLarge   the request body is over the API's limit (HTTP 413)
      ├── NotFound               no such invocation (HTTP 404)
@@ -69,6 +70,16 @@ class Unplaceable(InvalidRequest):
 class UnknownQueue(InvalidRequest):
     def __init__(self, queue: str, known: list[str]) -> None:
         super().__init__(f"unknown queue {queue!r}; configured queues: {', '.join(known)}")
+
+
+class CronError(InvalidRequest):
+    """`problem` names the field, the token and why: "day-of-month 32 is out of range 1-31"."""
+
+    def __init__(self, expression: str, problem: str) -> None:
+        shown = expression if len(expression) <= 80 else expression[:77] + "..."
+        super().__init__(f"cron expression {shown!r}: {problem}")
+        self.expression = expression
+        self.problem = problem
 
 
 class MalformedJSON(InvalidRequest):
