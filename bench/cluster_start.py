@@ -115,10 +115,12 @@ class Bench:
         return returned, ran
 
     def burst(self, jobs: int, at_once: int) -> tuple[float, float, dict[str, float]]:
-        """(jobs/s, agent CPU ms per job, CPU ms per job of each of its threads)."""
+        """(jobs/s, agent CPU ms per job, CPU ms per job of each of its threads and of the
+        whole machine)."""
         path = self.tmp / "burst.txt"
         running: set[str] = set()
         threads0 = _thread_cpu()
+        machine0 = _machine_cpu()
         cpu0, t0 = _cpu(), time.monotonic()
         started = 0
         while started < jobs or running:
@@ -133,10 +135,12 @@ class Bench:
                 self.woken.wait(0.1)
                 self.woken.clear()
         elapsed, cpu = time.monotonic() - t0, _cpu() - cpu0
+        machine = (_machine_cpu() - machine0) / jobs * 1000
         threads = {
             name: (seconds - threads0.get(name, 0.0)) / jobs * 1000
             for name, seconds in _thread_cpu().items()
         }
+        threads["(whole machine)"] = machine
         return jobs / elapsed, cpu / jobs * 1000, threads
 
 
@@ -152,6 +156,14 @@ def _thread_cpu() -> dict[str, float]:
         fields = stat.rsplit(")", 1)[1].split()
         out[thread.name] = (int(fields[11]) + int(fields[12])) / ticks
     return out
+
+
+def _machine_cpu() -> float:
+    """CPU seconds every process on the machine used (busy time in /proc/stat): the agent,
+    the zygote, the jobs, the kernel, and whatever else runs."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _cpu() -> float:
@@ -171,8 +183,9 @@ def main() -> None:
         bench = Bench(Path(d), args.spares)
         try:
             bench.sequential(10, args.gap)  # warm-up
+            gaps = f"sequential, {args.gap * 1000:g} ms gaps"
             rows = [
-                (f"sequential, {args.gap * 1000:g} ms gaps", *bench.sequential(args.samples, args.gap)),
+                (gaps, *bench.sequential(args.samples, args.gap)),
                 ("sequential, back to back", *bench.sequential(args.samples, 0.0)),
             ]
             rate, cpu_ms, threads = bench.burst(args.jobs, args.at_once)

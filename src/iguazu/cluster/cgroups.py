@@ -8,6 +8,9 @@ cgroup of whoever started us, so that removing ours can never disturb theirs.
     ...
     cg.oom_killed(); cg.kill_all(); cg.remove()
 
+An emptied cgroup can serve again (cgroup_pool.py): `reset()` zeroes what it counts, and
+`limit()` sets the next job's reservation, writing only what changed.
+
 cgroup v1 (separate or combined mounts of memory, cpu, cpuacct, pids, freezer) and v2 (a
 unified hierarchy whose root offers memory and cpu) both work; `layout()` finds which.
 """
@@ -15,11 +18,11 @@ unified hierarchy whose root offers memory and cpu) both work; `layout()` finds 
 from __future__ import annotations
 
 import errno
-import os
-import signal
+import functools
 import time
 from pathlib import Path
 
+from .cgroup_files import counter, has_memsw, kill, read, read_strictly, wait_until, write
 from .cgroup_layout import PARENT, V2_CONTROLLERS, Layout, available, isolation, layout
 
 __all__ = [
@@ -37,8 +40,9 @@ __all__ = [
 ]
 
 MIB = 1024 * 1024
-
-MIB = 1024 * 1024
+# Still charged to an emptied cgroup, at most, for it to serve again: the kernel's per-CPU
+# charge batches alone are up to 256 KiB, a trivial job's log and kernel objects far less.
+REUSE_BELOW = 1 * MIB
 
 
 def cpu_weight(shares: int) -> int:
@@ -65,7 +69,11 @@ def at(name: str, found: Layout | None = None) -> Cgroup:
     found = found or layout()
     if found is None:
         raise OSError(errno.ENOTSUP, "no usable cgroup controllers on this machine")
-    return (V2Cgroup if found.version == 2 else V1Cgroup)(name, found)
+    if found.version == 2:
+        from .cgroup_v2 import V2Cgroup  # it builds on Cgroup, defined below
+
+        return V2Cgroup(name, found)
+    return V1Cgroup(name, found)
 
 
 def remove_tree(name: str, found: Layout | None = None) -> None:
@@ -89,6 +97,9 @@ class Cgroup:
         self.name = name
         self.layout = found
         self.dirs = found.dirs(name)
+        # (cpu_shares, memory_mib, pids_max) as last written; None: unknown
+        self._limits: tuple[int, int, int | None] | None = None
+        self._oom_kills_before = 0  # the OOM counter cannot be reset: what it said when reset
 
     @classmethod
     def create(
@@ -103,32 +114,42 @@ class Cgroup:
         """Make the cgroup and set its limits; raises OSError (and removes what it made)."""
         cg = at(name, found)
         try:
-            cg._make()
-            cg._limit(cpu_shares, memory_mib, pids_max)
+            cg.make()
+            cg.limit(cpu_shares=cpu_shares, memory_mib=memory_mib, pids_max=pids_max)
         except OSError:
             cg.remove()
             raise
         return cg
 
+    def limit(self, *, cpu_shares: int, memory_mib: int, pids_max: int | None = None) -> None:
+        """Hold what runs here to these limits. Each value is written only when it differs
+        from the one we wrote last (nothing else writes them), so a cgroup reused for a job
+        like the last one costs no write. Raises OSError (then nothing is taken as known),
+        for example EBUSY when the memory in use is above the new limit and cannot be
+        reclaimed."""
+        wanted = (cpu_shares, memory_mib, pids_max)
+        if wanted == self._limits:
+            return
+        known, self._limits = self._limits, None
+        self._set_limits(cpu_shares, memory_mib, pids_max, known)
+        self._limits = wanted
+
     def path(self, controller: str) -> Path:
         return self.layout.mounts[controller] / PARENT / self.name
 
-    @property
+    @functools.cached_property
     def procs_files(self) -> tuple[str, ...]:
         """What a process writes its pid into to join (see child.py)."""
         return tuple(str(d / "cgroup.procs") for d in self.dirs)
 
     def join(self, pid: int) -> None:
         for procs in self.procs_files:
-            _write(procs, str(pid))
+            write(procs, str(pid))
 
     def pids(self) -> set[int]:
         found: set[int] = set()
-        for d in self.dirs:
-            try:
-                found.update(int(p) for p in (d / "cgroup.procs").read_text().split())
-            except FileNotFoundError:
-                pass
+        for procs in self.procs_files:
+            found.update(int(p) for p in read_strictly(procs).split())  # "": it is gone
         return found
 
     def kill_all(self, give_up_after: float = 5.0) -> None:
@@ -139,22 +160,29 @@ class Cgroup:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"cgroup {self.name} still has processes {sorted(self.pids())}")
             self._kill_once()
-            _wait_until(lambda: not self.pids(), 0.5)
+            wait_until(lambda: not self.pids(), 0.5)
 
     def remove(self) -> None:
         """rmdir every directory, retrying briefly while the kernel lets go of the last
         process. Raises OSError if a directory is still busy after that."""
         for d in self.dirs:
-            for delay in (0, 0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5):
-                time.sleep(delay)
+            for delay in (0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, None):
                 try:
                     d.rmdir()
                     break
                 except FileNotFoundError:
                     break
                 except OSError as exc:
-                    if exc.errno != errno.EBUSY or delay == 0.5:
+                    if exc.errno != errno.EBUSY or delay is None:
                         raise
+                time.sleep(delay)
+
+    def reset(self) -> bool:
+        """Make an emptied cgroup as good as new for another job: its usage counters at
+        zero, nothing left charged to it. False when that cannot be had (then remove it):
+        memory that stays charged after its processes are gone (a file left in a tmpfs,
+        without swap) would count against the next job's reservation."""
+        return False
 
     def oom_killed(self) -> bool:
         """Whether the kernel killed a process here for going past the memory limit."""
@@ -168,11 +196,18 @@ class Cgroup:
         """CPU time used by every process that ran here, or None where unknown."""
         raise NotImplementedError
 
-    def _make(self) -> None:
+    def make(self) -> None:
+        """Make its directories (no limits yet); raises OSError."""
         for d in self.dirs:
             d.mkdir(parents=True, exist_ok=True)
 
-    def _limit(self, cpu_shares: int, memory_mib: int, pids_max: int | None) -> None:
+    def _set_limits(
+        self,
+        cpu_shares: int,
+        memory_mib: int,
+        pids_max: int | None,
+        known: tuple[int, int, int | None] | None,
+    ) -> None:
         raise NotImplementedError
 
     def _kill_once(self) -> None:
@@ -180,16 +215,62 @@ class Cgroup:
 
 
 class V1Cgroup(Cgroup):
-    def _limit(self, cpu_shares: int, memory_mib: int, pids_max: int | None) -> None:
+    def _set_limits(
+        self,
+        cpu_shares: int,
+        memory_mib: int,
+        pids_max: int | None,
+        known: tuple[int, int, int | None] | None,
+    ) -> None:
+        was_cpu, was_memory, was_pids = known or (None, None, None)
+        if memory_mib != was_memory:
+            memory = self.path("memory")
+            files = [memory / "memory.limit_in_bytes"]
+            if has_memsw(self.layout.mounts["memory"]):  # absent without swap accounting
+                files.append(memory / "memory.memsw.limit_in_bytes")
+            elif was_memory is None:
+                write(memory / "memory.swappiness", "0")
+            # memsw may never be below the memory limit: raise it first, lower it last.
+            if was_memory is not None and memory_mib > was_memory:
+                files.reverse()
+            for path in files:
+                write(path, str(memory_mib * MIB))
+        if cpu_shares != was_cpu:
+            write(self.path("cpu") / "cpu.shares", str(max(2, cpu_shares)))  # v1's minimum is 2
+        if pids_max != was_pids and pids_max is not None and "pids" in self.layout.mounts:
+            write(self.path("pids") / "pids.max", str(pids_max))
+
+    def reset(self) -> bool:
         memory = self.path("memory")
-        _write(memory / "memory.limit_in_bytes", str(memory_mib * MIB))
-        if (memory / "memory.memsw.limit_in_bytes").exists():  # absent without swap accounting
-            _write(memory / "memory.memsw.limit_in_bytes", str(memory_mib * MIB))
-        else:
-            _write(memory / "memory.swappiness", "0")
-        _write(self.path("cpu") / "cpu.shares", str(max(2, cpu_shares)))  # v1's minimum is 2
+        try:
+            # What stays charged after the processes are gone is mostly the page cache of
+            # the files they wrote (the log), which the kernel reclaims when a job needs the
+            # room. Past REUSE_BELOW it may be more (a tmpfs file): a new cgroup then. Not
+            # memory.force_empty: it sleeps 3-100 ms on kernel objects it cannot reclaim.
+            if int(read(memory / "memory.usage_in_bytes") or 0) > REUSE_BELOW:
+                return False
+            write(memory / "memory.max_usage_in_bytes", "0")  # from here: the next job's peak
+            if "cpuacct" in self.layout.mounts:
+                write(self.path("cpuacct") / "cpuacct.usage", "0")
+        except OSError:
+            return False
+        self._oom_kills_before = counter(memory / "memory.oom_control", "oom_kill")
+        if not self._limits_unchanged():
+            self._limits = None  # a job (root) changed them: limit() writes them all again
+        return True
+
+    def _limits_unchanged(self) -> bool:
+        """Whether the files still hold what we wrote last."""
+        if self._limits is None:
+            return True
+        cpu_shares, memory_mib, pids_max = self._limits
+        files = {
+            self.path("cpu") / "cpu.shares": max(2, cpu_shares),
+            self.path("memory") / "memory.limit_in_bytes": memory_mib * MIB,
+        }
         if pids_max is not None and "pids" in self.layout.mounts:
-            _write(self.path("pids") / "pids.max", str(pids_max))
+            files[self.path("pids") / "pids.max"] = pids_max
+        return all(read(path) == str(value) for path, value in files.items())
 
     def _kill_once(self) -> None:
         # Frozen, nothing can fork between our reading the list and the kills landing; a
@@ -197,119 +278,32 @@ class V1Cgroup(Cgroup):
         frozen = "freezer" in self.layout.mounts and self._freeze()
         try:
             for pid in self.pids():
-                _kill(pid)
+                kill(pid)
         finally:
             if frozen:
-                _write(self.path("freezer") / "freezer.state", "THAWED", missing_ok=True)
+                write(self.path("freezer") / "freezer.state", "THAWED", missing_ok=True)
 
     def _freeze(self) -> bool:
         state = self.path("freezer") / "freezer.state"
         try:
-            _write(state, "FROZEN")
+            write(state, "FROZEN")
         except FileNotFoundError:
             return False
         # FREEZING can last while a process sits in an uninterruptible sleep: kill anyway
         # after a while and let kill_all's loop catch what got away.
-        _wait_until(lambda: _read(state) in ("FROZEN", ""), 0.2)
+        wait_until(lambda: read(state) in ("FROZEN", ""), 0.2)
         return True
 
     def oom_killed(self) -> bool:
-        return _counter(self.path("memory") / "memory.oom_control", "oom_kill") > 0
+        oom_kills = counter(self.path("memory") / "memory.oom_control", "oom_kill")
+        return oom_kills > self._oom_kills_before
 
     def peak_memory(self) -> int | None:
-        value = _read(self.path("memory") / "memory.max_usage_in_bytes")
+        value = read(self.path("memory") / "memory.max_usage_in_bytes")
         return int(value) if value else None
 
     def cpu_seconds(self) -> float | None:
         if "cpuacct" not in self.layout.mounts:
             return None
-        value = _read(self.path("cpuacct") / "cpuacct.usage")
+        value = read(self.path("cpuacct") / "cpuacct.usage")
         return int(value) / 1e9 if value else None
-
-
-class V2Cgroup(Cgroup):
-    def _make(self) -> None:
-        # Each ancestor must hand the controllers down to its children (subtree_control).
-        parent = self.layout.mounts["memory"]
-        for part in (PARENT, *self.name.split("/")):
-            offered = _read(parent / "cgroup.controllers").split()
-            wanted = " ".join(f"+{c}" for c in V2_CONTROLLERS if c in offered)
-            if wanted:
-                _write(parent / "cgroup.subtree_control", wanted)
-            parent = parent / part
-            parent.mkdir(exist_ok=True)
-
-    def _limit(self, cpu_shares: int, memory_mib: int, pids_max: int | None) -> None:
-        d = self.dirs[0]
-        _write(d / "memory.max", str(memory_mib * MIB))
-        if (d / "memory.swap.max").exists():
-            _write(d / "memory.swap.max", "0")
-        _write(d / "cpu.weight", str(cpu_weight(cpu_shares)))
-        if pids_max is not None:
-            _write(d / "pids.max", str(pids_max))
-
-    def _kill_once(self) -> None:
-        d = self.dirs[0]
-        if (d / "cgroup.kill").exists():  # Linux 5.14+: the kernel kills the whole subtree
-            _write(d / "cgroup.kill", "1", missing_ok=True)
-            return
-        _write(d / "cgroup.freeze", "1", missing_ok=True)
-        try:
-            for pid in self.pids():
-                _kill(pid)
-        finally:
-            _write(d / "cgroup.freeze", "0", missing_ok=True)
-
-    def oom_killed(self) -> bool:
-        return _counter(self.dirs[0] / "memory.events", "oom_kill") > 0
-
-    def peak_memory(self) -> int | None:
-        value = _read(self.dirs[0] / "memory.peak")  # Linux 5.19+
-        return int(value) if value else None
-
-    def cpu_seconds(self) -> float | None:
-        usec = _counter(self.dirs[0] / "cpu.stat", "usage_usec")
-        return usec / 1e6 if usec else None
-
-
-def _write(path: str | Path, value: str, missing_ok: bool = False) -> None:
-    try:
-        with open(path, "w") as f:
-            f.write(value)
-    except FileNotFoundError:
-        if not missing_ok:
-            raise
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text().strip()
-    except OSError:
-        return ""
-
-
-def _counter(path: Path, key: str) -> int:
-    """A `key value` line of a flat-keyed cgroup file; 0 when absent."""
-    for line in _read(path).splitlines():
-        name, _, value = line.partition(" ")
-        if name == key:
-            return int(value)
-    return 0
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def _wait_until(done, seconds: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    delay = 0.0002
-    while not done():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(delay)
-        delay = min(delay * 2, 0.01)
-    return True

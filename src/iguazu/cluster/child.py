@@ -6,6 +6,11 @@ The zygote (for the agent) and `iguazu run` (in the foreground) both fork and ca
     own session -> die with the parent -> join the cgroups -> stdio to the log
     -> rlimits -> first line -> logging -> run the Python job, or exec the command
 
+A spare (`become_spare`, forked by the zygote before any job asks for it) does the first
+three steps early, then waits on a pipe for one plan from the agent and does the rest:
+joining a cgroup is the slow step (see zygote.py), and a spare has paid for it before the
+job is submitted.
+
 Exit codes a Python job's process leaves with: 0 when `run` returned, 1 on an exception (its
 traceback goes to the log), EXIT_OUT_OF_MEMORY on MemoryError, SystemExit's own code. A
 command job's exit code is its own.
@@ -16,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import functools
 import json
 import logging
 import os
@@ -55,7 +61,13 @@ class Plan:
     log_path: str | None = None  # None: stdout and stderr stay where they are (a terminal)
 
     def to_json(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "isolation": self.isolation.value}
+        # Not dataclasses.asdict: its deep copy of the parameters is a fifth of a start.
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {**data, "isolation": self.isolation.value}
+
+    def to_line(self) -> bytes:
+        """One JSON line, as a spare reads it (see become_spare)."""
+        return json.dumps(self.to_json()).encode() + b"\n"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
@@ -69,9 +81,13 @@ class Plan:
         )
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)  # once, in the zygote: children inherit it
+
+
 def prctl(option: int, value: int) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(option, value, 0, 0, 0) != 0:
+    if _libc().prctl(option, value, 0, 0, 0) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
 
@@ -80,16 +96,85 @@ def become_job(plan: Plan, *, parent_pid: int, close_fds: tuple[int, ...] = ()) 
     """Run in a forked child: set up, then run the job. Always leaves through os._exit, so
     the parent's atexit handlers and buffered output are never run twice."""
     try:
-        _prepare(plan, parent_pid, close_fds)
+        _detach(parent_pid)
+        _join(plan.cgroup_procs)
+        _close(close_fds)
+        _prepare(plan)
     except BaseException:  # noqa: BLE001  (whatever it is, the job must not run half set up)
         _report_exception("iguazu: could not set up the job process")
         _leave(EXIT_SETUP_FAILED)
+    _run(plan)
+
+
+def become_spare(
+    plan_fd: int,
+    cgroup_procs: tuple[str, ...],
+    *,
+    parent_pid: int,
+    close_fds: tuple[int, ...] = (),
+) -> NoReturn:
+    """Run in a forked child: set up what does not depend on the job, wait for one plan on
+    `plan_fd`, then become that job. A spare runs one job at most: it reads one plan and
+    never comes back here. EOF before a whole plan (the agent let it go) ends it quietly;
+    nothing ran."""
+    try:
+        _detach(parent_pid)
+        _close(close_fds)  # before waiting: a spare must hold none of the zygote's pipes
+        _join(cgroup_procs)
+        _warm_up()
+        plan = _read_plan(plan_fd)
+    except BaseException:  # noqa: BLE001  (no job yet: the agent's stderr is still ours)
+        _report_exception("iguazu: a spare job process could not be set up")
+        os._exit(EXIT_SETUP_FAILED)
+    if plan is None:
+        os._exit(0)
+    try:
+        if plan.cgroup_procs != cgroup_procs:  # not what the agent sends; joined if it were
+            _join(plan.cgroup_procs)
+        _prepare(plan)
+    except BaseException:  # noqa: BLE001  (whatever it is, the job must not run half set up)
+        _report_exception("iguazu: could not set up the job process")
+        _leave(EXIT_SETUP_FAILED)
+    _run(plan)
+
+
+def _warm_up() -> None:
+    """Walk the start's own paths while waiting. A forked Python copies each page it writes
+    to (reference counts are writes), so the first use of code and data after a fork costs
+    page faults: taken here, before the plan comes, they are off a start's critical path.
+    (The copies are charged to the spare's cgroup, inside the job's limit, as they would be
+    if the job made them.)"""
+    Plan.from_json(json.loads(_WARM_UP_PLAN))
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr, force=True)
+
+
+_WARM_UP_PLAN = Plan(
+    invocation_id="warm-up", family="f", job_name="j", parameters={"a": 1}, log_path="/dev/null"
+).to_line()
+
+
+def _read_plan(fd: int) -> Plan | None:
+    """One newline-terminated JSON plan, or None at EOF before its end: a plan cut short
+    (the pipe closed halfway) is never taken for one."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return None
+        data += chunk
+    os.close(fd)
+    return Plan.from_json(json.loads(data))
+
+
+def _run(plan: Plan) -> NoReturn:
     if plan.argv:
         _exec(plan)
     _leave(_run_python(plan))
 
 
-def _prepare(plan: Plan, parent_pid: int, close_fds: tuple[int, ...]) -> None:
+def _detach(parent_pid: int) -> None:
     # The agent's settings (database URL, API token) are not the job's business.
     for name in [n for n in os.environ if n.startswith("IGUAZU_")]:
         del os.environ[name]
@@ -97,14 +182,25 @@ def _prepare(plan: Plan, parent_pid: int, close_fds: tuple[int, ...]) -> None:
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(EXIT_SETUP_FAILED)
-    pid = os.getpid()
-    # Join before doing anything else, so that all the job allocates and forks is charged
-    # and held to the limits.
-    for procs in plan.cgroup_procs:
+
+
+def _join(cgroup_procs: tuple[str, ...]) -> None:
+    # Before anything else, so that all the job allocates and forks is charged and held to
+    # the limits. With cgroup v1 the first migration after a quiet spell waits for an RCU
+    # grace period (~8 ms here): the reason spares exist.
+    pid = str(os.getpid())
+    for procs in cgroup_procs:
         with open(procs, "w") as f:
-            f.write(str(pid))
-    for fd in close_fds:
+            f.write(pid)
+
+
+def _close(fds: tuple[int, ...]) -> None:
+    for fd in fds:
         os.close(fd)
+
+
+def _prepare(plan: Plan) -> None:
+    pid = os.getpid()
     _redirect(plan.log_path)
     notes = _limit(plan) if plan.isolation is Isolation.RLIMIT else ""
     first = (
@@ -120,7 +216,12 @@ def _redirect(log_path: str | None) -> None:
     os.dup2(null, 0)
     os.close(null)
     if log_path is not None:
-        log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        try:
+            log = os.open(log_path, flags, 0o644)
+        except FileNotFoundError:  # its directory was removed since the agent made it
+            os.makedirs(os.path.dirname(log_path), exist_ok=True)
+            log = os.open(log_path, flags, 0o644)
         os.dup2(log, 1)
         os.dup2(log, 2)
         os.close(log)

@@ -25,8 +25,11 @@ class Watchdog:
         deadline = time.monotonic() + seconds
         with self._cond:
             self._deadlines[key] = deadline
+            # Only a deadline before all the others needs the thread awake (it sleeps until
+            # the first one): a wake-up per start is GIL time taken from the dispatcher.
+            if not self._heap or deadline < self._heap[0][0]:
+                self._cond.notify()
             heapq.heappush(self._heap, (deadline, key, seconds))
-            self._cond.notify()
 
     def discard(self, key: str) -> None:
         with self._cond:
