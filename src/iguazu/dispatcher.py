@@ -22,6 +22,7 @@ from .cluster import Cluster, StartError
 from .errors import UnknownJob
 from .jobs import JobRegistry
 from .models import Agent, Invocation, Launch, State, new_id, utcnow
+from .procs import pid_alive
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -227,7 +228,7 @@ class Dispatcher:
                     f"agent {agent.id} on {agent.host} stopped renewing its lease at "
                     f"{agent.heartbeat_at.isoformat(timespec='seconds')}; outcome unknown"
                 )
-            elif agent.host == host and not _pid_alive(agent.pid):
+            elif agent.host == host and not pid_alive(agent.pid):
                 reason = f"agent {agent.id} (pid {agent.pid}) on {host} died; outcome unknown"
             else:
                 continue
@@ -278,13 +279,3 @@ class Dispatcher:
                 short.append(f"needs {inv.reserved_cpu} CPU units; largest free {free_cpu}")
             if short:
                 self.store.note_waiting(inv, "; ".join(short), now)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -20,6 +20,7 @@ import os
 import re
 import threading
 
+from ..procs import pid_alive
 from . import cgroups
 
 logger = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def remove_dead_agents_cgroups() -> None:
     (its jobs themselves die with it): kill those and remove the cgroups."""
     for name in cgroups.children():
         match = re.fullmatch(r"agent-(\d+)-.*", name)
-        if match and not _alive(int(match.group(1))):
+        if match and not pid_alive(int(match.group(1))):
             logger.warning("removing the cgroups of dead agent %s", name)
             _remove_tree(name)
 
@@ -120,13 +121,3 @@ def _remove_tree(name: str) -> None:
         cgroups.remove_tree(name)
     except OSError as exc:
         logger.warning("%s", exc)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
