@@ -61,6 +61,7 @@ class Dispatcher:
         self._next_heartbeat = 0.0
         self._next_waiting_note = 0.0  # monotonic; waiting reasons are refreshed 10 times/s
         self._stopping = False
+        self.passes = 0  # dispatcher passes so far: a wake-up costs one, a busy loop many
 
     # -- capacity ---------------------------------------------------------------------------
 
@@ -98,24 +99,37 @@ class Dispatcher:
         try:
             while not stop.is_set():
                 self.poke.clear()
-                self.step()
-                self.poke.wait(self._sleep_for())
+                try:
+                    self.step()
+                    self.poke.wait(self._sleep_for())
+                except Exception:  # a database restart, say: log it, keep serving
+                    log.exception("dispatcher pass failed; trying again in 1 s")
+                    stop.wait(1.0)
+                self.passes += 1
         finally:
             self.shutdown()
 
     def _listen(self, stop: threading.Event) -> None:
-        listener = self.store.listen()
-        try:
-            while not stop.is_set():
-                if listener.wait(1.0):
-                    self.poke.set()
-        finally:
-            listener.close()
+        while not stop.is_set():
+            try:
+                listener = self.store.listen()
+            except Exception:
+                log.exception("cannot listen for wake-ups; trying again in 1 s")
+                stop.wait(1.0)
+                continue
+            try:
+                while not stop.is_set():
+                    if listener.wait(1.0):
+                        self.poke.set()
+            except Exception:  # the LISTEN connection dropped: open another
+                log.exception("wake-up listener failed; reopening it")
+            finally:
+                listener.close()
 
     def _sleep_for(self) -> float:
         now = utcnow()
         wait = max(0.0, self._next_heartbeat - now.timestamp())
-        due = self.store.next_due()
+        due = self.store.next_due(now)
         if due is not None:
             wait = min(wait, max(0.0, (due - now).total_seconds()))
         return min(wait, self.config.heartbeat)
@@ -123,23 +137,33 @@ class Dispatcher:
     def shutdown(self) -> None:
         """Stop claiming; let running jobs finish for `drain` seconds, then cancel them."""
         self._stopping = True
-        deadline = utcnow() + timedelta(seconds=self.config.drain)
-        while self._running and utcnow() < deadline:
-            self.poke.wait(0.1)
-            self.poke.clear()
-            self.collect_exits()
+        self._drain(self.config.drain)
         for inv_id in list(self._running):
             self.cluster.cancel(inv_id)
-        deadline = utcnow() + timedelta(seconds=5)
+        self._drain(5.0)
+        self.cluster.close()
+        now = utcnow()
+        # What the cluster could not tell us the end of (and anything claimed but never
+        # started, should a pass have failed between the two) is LOST, not left live.
+        for inv in self.store.live_on(self.agent_id):
+            self.store.finish(inv.id, State.LOST, reason="agent stopped; outcome unknown", now=now)
+        self.store.stop_agent(self.agent_id, now)
+
+    def _drain(self, seconds: float) -> None:
+        """Record exits for up to `seconds` while jobs run, keeping the lease and honouring
+        cancels, so no peer takes a draining agent for dead."""
+        deadline = utcnow() + timedelta(seconds=seconds)
         while self._running and utcnow() < deadline:
             self.poke.wait(0.1)
             self.poke.clear()
-            self.collect_exits()
-        self.cluster.close()
-        now = utcnow()
-        for inv_id in list(self._running):  # the cluster could not tell us how they ended
-            self.store.finish(inv_id, State.LOST, reason="agent stopped; outcome unknown", now=now)
-        self.store.stop_agent(self.agent_id, now)
+            try:
+                self.collect_exits()
+                self.kill_cancelled()
+                if utcnow().timestamp() >= self._next_heartbeat:
+                    self._next_heartbeat = utcnow().timestamp() + self.config.heartbeat
+                    self.store.heartbeat(self.agent_id, utcnow())
+            except Exception:
+                log.exception("while draining")
 
     # -- one pass ---------------------------------------------------------------------------
 
@@ -263,6 +287,12 @@ class Dispatcher:
             launch = self.cluster.start(inv, spec)
         except (StartError, UnknownJob) as exc:
             self.store.finish(inv.id, State.FAILED, reason=f"could not start: {exc}", now=utcnow())
+            return None
+        except Exception as exc:  # a bug of ours: the claimed invocation must not stay STARTING
+            log.exception("starting %s failed", inv.id)
+            self.store.finish(
+                inv.id, State.FAILED, reason=f"could not start: internal error: {exc}", now=utcnow()
+            )
             return None
         self._running[inv.id] = inv
         return launch

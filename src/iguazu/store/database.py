@@ -52,6 +52,8 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._wakeup is not None:
+            self._wakeup.close()
 
     def listen(self) -> Listener:
         """A listener woken by every change that may make work for a dispatcher."""
@@ -97,7 +99,7 @@ def _wake_dir(url: str) -> Path:
     a Unix socket path may not pass 107 bytes."""
     path = sa.engine.make_url(url).database
     if not path or path == ":memory:":
-        return Path(tempfile.mkdtemp(prefix="iguazu-wake-"))
+        raise ValueError("in-memory SQLite is not shared between connections: use a file")
     digest = hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"iguazu-wake-{digest}"
 

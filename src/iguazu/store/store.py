@@ -217,12 +217,16 @@ class Store(AgentQueries):
             if done:
                 self._event(conn, inv.id, now, State.QUEUED, f"waiting for capacity: {reason}")
 
-    def next_due(self) -> datetime | None:
-        """When the earliest QUEUED invocation becomes runnable, for a dispatcher's sleep."""
+    def next_due(self, now: datetime) -> datetime | None:
+        """When the next deferred invocation becomes runnable, for a dispatcher's sleep.
+        Those runnable already but waiting for capacity do not count: an exit wakes the
+        dispatcher for them."""
         c = t.invocations.c
         with self.engine.connect() as conn:
             return conn.execute(
-                sa.select(sa.func.min(c.next_try_at)).where(c.state == State.QUEUED.value)
+                sa.select(sa.func.min(c.next_try_at)).where(
+                    c.state == State.QUEUED.value, c.next_try_at > now
+                )
             ).scalar_one()
 
     def mark_running(self, launches: Iterable[Launch], now: datetime) -> set[str]:
@@ -328,7 +332,7 @@ class Store(AgentQueries):
                 state = State(conn.execute(sa.select(c.state).where(c.id == inv_id)).scalar_one())
                 self._event(conn, inv_id, now, state, "cancel requested")
         inv = self.get(inv_id)
-        if inv.state.terminal:
+        if inv.state.terminal and not done:
             raise Conflict(f"invocation {inv_id} already ended {inv.state.value}")
         return inv
 

@@ -29,7 +29,7 @@ class Listener(Protocol):
 
 class SocketWakeup:
     """Wake-ups for SQLite, across processes on one machine: each listener binds a Unix
-    datagram socket in a directory beside the database file, and `notify` sends one byte to
+    datagram socket in a directory named after the database file, and `notify` sends one byte to
     every socket there (dropping those whose listener is gone)."""
 
     def __init__(self, directory: Path) -> None:
@@ -57,6 +57,9 @@ class SocketWakeup:
 
     def listen(self) -> Listener:
         return _SocketListener(self.directory)
+
+    def close(self) -> None:
+        self._sender.close()
 
 
 class _SocketListener:
