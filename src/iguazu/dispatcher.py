@@ -204,11 +204,12 @@ class Dispatcher:
             exits.append(exit_)
         if not exits:
             return
-        for ended in self.store.finish_many(exits, utcnow()):
-            if ended.state in RETRYABLE and ended.attempt < ended.max_attempts:
-                self._retry(ended)
+        self.store.finish_many(exits, utcnow(), retry=self._retry)
 
-    def _retry(self, inv: Invocation) -> None:
+    def _retry(self, inv: Invocation) -> tuple[Invocation, str] | None:
+        """The next attempt of a job that opted in to retries, or None."""
+        if inv.state not in RETRYABLE or inv.attempt >= inv.max_attempts:
+            return None
         now = utcnow()
         retry = inv.replace(
             id=new_id(),
@@ -227,10 +228,9 @@ class Dispatcher:
             retry_of=inv.id,
             cancel_requested=False,
         )
-        self.store.create(
-            retry,
+        return retry, (
             f"retry of {inv.id} (attempt {retry.attempt} of {inv.max_attempts}) "
-            f"after {inv.state.value}",
+            f"after {inv.state.value}"
         )
 
     def kill_cancelled(self) -> None:

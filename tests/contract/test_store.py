@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from iguazu.errors import Conflict, NotFound
-from iguazu.models import Agent, Invocation, Isolation, Launch, State, new_id, utcnow
+from iguazu.models import Agent, Exit, Invocation, Isolation, Launch, State, new_id, utcnow
 from iguazu.store import Store
 
 
@@ -257,3 +257,20 @@ def test_a_listener_wakes_on_work_written_by_another_process(any_store: Store) -
         assert writer.wait(30) == 0
     finally:
         listener.close()
+
+
+def test_a_retry_is_queued_with_the_end_it_follows_and_only_then(any_store: Store) -> None:
+    inv, _ = any_store.create(make(max_attempts=2), "r")
+    any_store.claim("a", 10_000, 10_000, utcnow())
+    failed = Exit(invocation_id=inv.id, state=State.FAILED, exit_code=1, reason="exit 1")
+
+    def retry(ended: Invocation) -> tuple[Invocation, str]:
+        again = ended.replace(id=new_id(), state=State.QUEUED, attempt=2, retry_of=ended.id)
+        return again, "retry"
+
+    [ended] = any_store.finish_many([failed], utcnow(), retry=retry)
+    assert ended.state is State.FAILED
+    [again] = [i for i in any_store.list() if i.retry_of == inv.id]
+    assert again.state is State.QUEUED and again.attempt == 2
+    assert any_store.finish_many([failed], utcnow(), retry=retry) == []  # already ended
+    assert len(any_store.list()) == 2

@@ -8,11 +8,12 @@ the invocation first; callers treat it as "not mine" and never act on it.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from ..errors import Conflict, NotFound
 from ..models import Event, Exit, Invocation, Isolation, Launch, State
@@ -43,14 +44,9 @@ class Store(AgentQueries):
     def create(self, inv: Invocation, message: str) -> tuple[Invocation, bool]:
         """Insert a QUEUED invocation and its first event. With an idempotency key already
         used, insert nothing and return the first invocation. Returns (invocation, created)."""
-        values = {c.name: getattr(inv, c.name) for c in _INVOCATION_FIELDS}
-        values["state"] = inv.state.value
-        values["isolation"] = None
-        values["next_try_at"] = inv.not_before or inv.created_at
         try:
             with self._write(notify=True) as conn:
-                conn.execute(t.invocations.insert().values(**values))
-                self._event(conn, inv.id, inv.created_at, inv.state, message)
+                self._insert(conn, inv, message)
         except sa.exc.IntegrityError:
             if inv.idempotency_key is None:
                 raise
@@ -58,6 +54,14 @@ class Store(AgentQueries):
             assert existing is not None
             return existing, False
         return inv, True
+
+    def _insert(self, conn: Connection, inv: Invocation, message: str) -> None:
+        values = {c.name: getattr(inv, c.name) for c in _INVOCATION_FIELDS}
+        values["state"] = inv.state.value
+        values["isolation"] = None
+        values["next_try_at"] = inv.not_before or inv.created_at
+        conn.execute(t.invocations.insert().values(**values))
+        self._event(conn, inv.id, inv.created_at, inv.state, message)
 
     def by_key(self, key: str) -> Invocation | None:
         with self.engine.connect() as conn:
@@ -282,8 +286,11 @@ class Store(AgentQueries):
         now: datetime,
         *,
         from_states: Iterable[State] = (State.STARTING, State.RUNNING),
+        retry: Callable[[Invocation], tuple[Invocation, str] | None] = lambda _: None,
     ) -> builtins.list[Invocation]:
-        """Record many ends in one transaction; each is conditional on from_states. Returns
+        """Record many ends in one transaction; each is conditional on from_states. For each
+        that ended, `retry` may return a new attempt (and its first event's message), which
+        is queued in the same transaction: a retry is never lost between the two. Returns
         the records that did end (others had already ended some other way)."""
         c = t.invocations.c
         leaving = [s.value for s in from_states]
@@ -305,6 +312,9 @@ class Store(AgentQueries):
                 if row is not None:
                     ended.append(_invocation(row))
             self._events(conn, [(i.id, i.state, i.reason or "") for i in ended], now)
+            for inv in ended:
+                if (again := retry(inv)) is not None:
+                    self._insert(conn, *again)
         return ended
 
     def request_cancel(self, inv_id: str, now: datetime) -> Invocation:
