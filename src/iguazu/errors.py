@@ -45,8 +45,9 @@ class InvalidRequest(IguazuError):
 class UnknownJob(InvalidRequest):
     status = 404
 
-    def __init__(self, family: str, name: str) -> None:
-        super().__init__(f"unknown job {family}/{name}")
+    def __init__(self, family: str, name: str, near: Sequence[str] = ()) -> None:
+        hint = f"; did you mean {' or '.join(near)}?" if near else ""
+        super().__init__(f"unknown job {family}/{name}{hint}")
         self.family, self.name = family, name
 
 

@@ -13,6 +13,7 @@ an instance of the model; otherwise it receives the decoded JSON object.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import inspect
@@ -163,7 +164,9 @@ class JobRegistry:
         try:
             return self._specs[(family, name)]
         except KeyError:
-            raise UnknownJob(family, name) from None
+            keys = [s.key for s in self._specs.values()]
+            near = difflib.get_close_matches(f"{family}/{name}", keys, n=3, cutoff=0.6)
+            raise UnknownJob(family, name, near) from None
 
     def __iter__(self) -> Iterator[JobSpec]:
         return iter(sorted(self._specs.values(), key=lambda s: (s.family, s.name)))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from iguazu.cli.local import find_job, read_parameters
-from iguazu.errors import ConfigError
+from iguazu.cli.local import find_job, read_parameters, split_words
+from iguazu.errors import ConfigError, UnknownJob
 from iguazu.jobs import JobRegistry
 
 REGISTRY = JobRegistry.load(["iguazu.examples"])
@@ -46,3 +46,19 @@ def test_bad_parameter_files_say_what_is_wrong(tmp_path: Path) -> None:
         read_parameters(path)
     with pytest.raises(ConfigError, match="cannot read parameters from .*missing.json"):
         read_parameters(tmp_path / "missing.json")
+
+
+def test_run_takes_the_job_as_submit_does_or_as_one_word(tmp_path: Path) -> None:
+    params = tmp_path / "p.json"
+    params.write_text("{}")
+    assert split_words(["demo", "sleep", str(params)]) == ("demo/sleep", params)
+    assert split_words(["demo", "sleep"]) == ("demo/sleep", None)
+    assert split_words(["sample", "sample.json"]) == ("sample", Path("sample.json"))
+    assert split_words(["demo/sleep"]) == ("demo/sleep", None)
+    with pytest.raises(ConfigError, match="expected JOB"):
+        split_words(["a", "b", "c", "d.json"])
+
+
+def test_an_unknown_job_suggests_the_nearest_names() -> None:
+    with pytest.raises(UnknownJob, match=r"sample/sampel; did you mean sample/sample\?"):
+        REGISTRY.get("sample", "sampel")

@@ -20,12 +20,14 @@ from .config import load_settings
 
 @app.command("run")
 def run(
-    job: Annotated[
-        str, typer.Argument(help="family/name, or a name or family that names one job.")
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            help="JOB [PARAMS.json]: JOB is `family name` (as `submit` takes it), family/name, "
+            "or a name or family that names one job.",
+            show_default=False,
+        ),
     ],
-    params_file: Annotated[
-        Path | None, typer.Argument(help="A JSON file of the job's parameters.", show_default=False)
-    ] = None,
     config: Annotated[
         Path | None,
         typer.Option("--config", help="Settings file (default: $IGUAZU_CONFIG or ./iguazu.toml)."),
@@ -34,8 +36,10 @@ def run(
         bool, typer.Option("--no-limits", help="Run without CPU and memory limits.")
     ] = False,
 ) -> None:
-    """Run JOB now, here, in the foreground, held to its reserved CPU and memory."""
+    """Run JOB now, here, in the foreground, held to its reserved CPU and memory. A local run
+    is not recorded on any server."""
     try:
+        job, params_file = split_words(words)
         settings = load_settings(config)
         registry = JobRegistry.load(settings.job_modules, settings.command_jobs)
         spec = find_job(registry, job)
@@ -54,6 +58,21 @@ def run(
         f"{result.state.value}: {result.reason} (after {result.seconds:.2f} s)", fg="red", err=True
     )
     raise typer.Exit(1)
+
+
+def split_words(words: list[str]) -> tuple[str, Path | None]:
+    """`JOB`, `JOB PARAMS.json`, `FAMILY NAME` or `FAMILY NAME PARAMS.json`: the last word is
+    the parameters file when it names one (ends in .json, or exists)."""
+    *job, last = words
+    if job and (last.endswith(".json") or Path(last).is_file()):
+        params: Path | None = Path(last)
+    else:
+        job, params = [*job, last], None
+    if len(job) == 2:
+        return "/".join(job), params
+    if len(job) == 1:
+        return job[0], params
+    raise ConfigError(f"expected JOB [PARAMS.json], got {len(words)} words: {' '.join(words)}")
 
 
 def find_job(registry: JobRegistry, text: str) -> JobSpec:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -45,20 +46,21 @@ def _system(settings: Settings):  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from None
 
 
-def _describe(settings: Settings, system, *, api: bool, worker: bool) -> None:  # type: ignore[no-untyped-def]
+def _describe_api(settings: Settings, system) -> None:  # type: ignore[no-untyped-def]
     url = f"http://{settings.host}:{settings.port}"
-    if api:
-        console.print(
-            f"[bold]Iguazú[/bold] API listening on [cyan]{url}[/cyan]  (docs: {url}/docs)"
-        )
+    console.print(f"[bold]Iguazú[/bold] API listening on [cyan]{url}[/cyan]  (docs: {url}/docs)")
     console.print(f"  database: {system.store.engine.url.render_as_string(hide_password=True)}")
     console.print(f"  logs:     {settings.log_dir.resolve()}")
-    if worker and system.dispatcher is not None:
-        d = system.dispatcher
-        console.print(
-            f"  agent:    {d.agent_id}, {d.cluster.cpu} CPU units, {d.cluster.memory} MiB"
-        )
     console.print(f"  jobs:     {', '.join(s.key for s in system.registry)}")
+
+
+def _describe_worker(system) -> None:  # type: ignore[no-untyped-def]
+    d = system.dispatcher
+    db = system.store.engine.url.render_as_string(hide_password=True)
+    console.print(
+        f"worker (pid {os.getpid()}): agent {d.agent_id}, {d.cluster.cpu} CPU units, "
+        f"{d.cluster.memory} MiB, {len(system.registry)} jobs, database {db}"
+    )
 
 
 def _serve(settings: Settings, system) -> None:  # type: ignore[no-untyped-def]
@@ -95,13 +97,14 @@ def up(
     argv = [sys.executable, "-m", "iguazu", "worker"]
     worker = Supervisor(argv + (["--config", str(config)] if config else []))
     worker.start()
-    _describe(settings, system, api=True, worker=False)
+    _describe_api(settings, system)
     try:
         _serve(settings, system)
     finally:
-        console.print("stopping: letting running jobs finish...")
+        console.print("stopping the worker: running jobs get up to 10 s to finish...")
         worker.stop()
         system.stop()
+        console.print("stopped")
 
 
 @app.command()
@@ -113,7 +116,7 @@ def api(
     """Serve the REST API only (dispatchers run elsewhere: `iguazu worker`)."""
     settings = _settings(config, host=host, port=port)
     system = _system(settings)
-    _describe(settings, system, api=True, worker=False)
+    _describe_api(settings, system)
     try:
         _serve(settings, system)
     finally:
@@ -129,9 +132,9 @@ def worker(config: Path | None = ConfigOpt) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     system.start_dispatcher()
-    _describe(settings, system, api=False, worker=True)
+    _describe_worker(system)
     stop.wait()
-    console.print("stopping: letting running jobs finish...")
+    console.print("worker stopping: running jobs get up to 10 s to finish...")
     system.stop()
 
 
