@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .cluster import Cluster, StartError
+from .cluster import Cluster, OutcomeUnknown, StartError
 from .errors import UnknownJob
 from .jobs import JobRegistry
 from .models import Agent, Invocation, Launch, State, new_id, utcnow
@@ -285,6 +285,9 @@ class Dispatcher:
         try:
             spec = self.registry.get(inv.family, inv.job_name)
             launch = self.cluster.start(inv, spec)
+        except OutcomeUnknown as exc:
+            self.store.finish(inv.id, State.LOST, reason=f"outcome unknown: {exc}", now=utcnow())
+            return None
         except (StartError, UnknownJob) as exc:
             self.store.finish(inv.id, State.FAILED, reason=f"could not start: {exc}", now=utcnow())
             return None

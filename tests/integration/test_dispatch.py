@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from iguazu.cluster import OutcomeUnknown
 from iguazu.models import State, utcnow
 from iguazu.system import System
 
@@ -164,3 +165,22 @@ def test_a_start_that_fails_unexpectedly_ends_failed_and_dispatching_goes_on(
     assert done.reason == "could not start: internal error: disk on fire"
     after = submit(system, "sample", "sample")
     assert wait_until(system.store, after.id).state is State.SUCCEEDED
+
+
+def test_a_start_whose_outcome_is_unknown_ends_lost_not_failed(system: System) -> None:
+    """A fault injected into the real cluster's start: no answer came after the process may
+    have been forked, so the invocation may have run: LOST, never FAILED, never again."""
+    assert system.dispatcher is not None
+    cluster = system.dispatcher.cluster
+    real_start = cluster.start
+
+    def no_answer(inv, spec):  # type: ignore[no-untyped-def]
+        cluster.start = real_start  # type: ignore[method-assign]
+        raise OutcomeUnknown("the zygote did not answer within 30 s")
+
+    cluster.start = no_answer  # type: ignore[method-assign]
+    inv = submit(system, "sample", "sample")
+    done = wait_until(system.store, inv.id)
+    assert done.state is State.LOST
+    assert done.reason == "outcome unknown: the zygote did not answer within 30 s"
+    assert wait_until(system.store, submit(system, "sample", "sample").id).state is State.SUCCEEDED

@@ -174,6 +174,9 @@ def test_the_cgroup_holds_the_reservation_while_it_runs_and_is_emptied_after(
     assert launch.pid in cgroup.pids()
     if cgroup.layout.version == 1:
         assert (cgroup.path("cpu") / "cpu.shares").read_text().strip() == "512"
+        # The agent's cgroup weighs what the agent offers (2048) against the rest of the
+        # machine; left at 1024, all its jobs together would weigh one core.
+        assert (cgroup.path("cpu").parent / "cpu.shares").read_text().strip() == "2048"
         memory = cgroup.path("memory")
         assert int((memory / "memory.limit_in_bytes").read_text()) == 96 * MIB
         swap = memory / "memory.memsw.limit_in_bytes"

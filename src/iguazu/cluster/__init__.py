@@ -12,11 +12,16 @@ from typing import Protocol
 from ..jobs import JobSpec
 from ..models import Exit, Invocation, Launch
 
-__all__ = ["Cluster", "Exit", "Launch", "StartError"]
+__all__ = ["Cluster", "Exit", "Launch", "OutcomeUnknown", "StartError"]
 
 
 class StartError(Exception):
     """The process could not be started; the invocation ends FAILED with this message."""
+
+
+class OutcomeUnknown(StartError):
+    """Starting went wrong after the process may have been started (no answer came): the
+    invocation ends LOST with this message, never FAILED, never run again."""
 
 
 class Cluster(Protocol):

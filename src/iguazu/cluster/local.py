@@ -24,16 +24,18 @@ from ..errors import ConfigError
 from ..jobs import JobRegistry, JobSpec
 from ..logfiles import append_line, log_path
 from ..models import Invocation, Isolation, State
-from . import Exit, Launch, StartError, cgroups
+from ..settings import machine_cpu
+from . import Exit, Launch, OutcomeUnknown, StartError, cgroups
 from .cgroup_pool import CgroupPool, remove_dead_agents_cgroups
 from .child import Plan
 from .outcome import Ending, classify, summary
 from .spares import Spare, Spares
 from .watchdog import Watchdog
-from .zygote_client import ChildExit, Zygote, ZygoteError
+from .zygote_client import ChildExit, Zygote, ZygoteError, ZygoteNoAnswer
 
 logger = logging.getLogger(__name__)
 
+UNLIMITED_MIB = 1 << 30  # a PiB: no memory limit on the parents, only on each job
 PIDS_MAX = 4096  # per invocation: a fork bomb stops here; a batch job needs far fewer
 SHUTDOWN_GRACE = 5.0  # seconds close() waits for killed jobs to be reaped
 
@@ -88,6 +90,7 @@ class LocalCluster:
         if self.isolation is Isolation.CGROUP:
             remove_dead_agents_cgroups()
             self._pool = CgroupPool(self.agent_id, pids_max=pids_max)
+            _weigh(self._pool.parent, cpu)
         self._zygote_lock = threading.Lock()
         try:
             self._zygote = self._new_zygote()
@@ -145,6 +148,8 @@ class LocalCluster:
                 self._running.pop(inv.id, None)
             self._zygote.kill(inv.id)  # in case it forked and then failed to answer in time
             self._release(run)
+            if isinstance(exc, ZygoteNoAnswer):  # it may have forked and run: not "not started"
+                raise OutcomeUnknown(f"the job process may have started: {exc}") from exc
             raise StartError(f"could not start the job process: {exc}") from exc
         finally:
             if spare is not None:
@@ -348,3 +353,16 @@ class LocalCluster:
                 self._on_exit()
             except Exception:  # the reader thread must survive its callers
                 logger.exception("on_exit callback failed")
+
+
+def _weigh(agent_cgroup: str, cpu: int) -> None:
+    """Give the project's cgroup and the agent's the CPU weight of what they offer: left at
+    the default 1024, all of an agent's jobs together would weigh one core against whatever
+    else runs on the machine. Memory stays unlimited there: each job has its own limit."""
+    for name, shares in (("", machine_cpu()), (agent_cgroup, cpu)):
+        try:
+            group = cgroups.at(name)  # "": the project's own parent cgroup
+            group.make()
+            group.limit(cpu_shares=shares, memory_mib=UNLIMITED_MIB)
+        except OSError as exc:
+            logger.warning("cannot set the CPU weight of cgroup %r: %s", name or "iguazu", exc)

@@ -32,6 +32,10 @@ class ZygoteError(Exception):
     """The zygote could not start, died, or did not answer."""
 
 
+class ZygoteNoAnswer(ZygoteError):
+    """A start was asked for and no answer came: the child may have been forked."""
+
+
 class Zygote:
     """The agent's handle on its zygote. From the reader thread: `on_exit` once per child
     (spares included), in the order they were reaped; `on_spare(spare_id, pid)` once a
@@ -65,7 +69,11 @@ class Zygote:
         # that forked it ends, and this thread lives exactly as long as the zygote should.
         self._thread = threading.Thread(target=self._run, name="iguazu-zygote", daemon=True)
         self._thread.start()
-        self._ready.wait()
+        if not self._ready.wait(self._answer_within):
+            self._error = f"the job modules did not import within {self._answer_within:g} s"
+            self._closing = True
+            if self._proc is not None:
+                self._proc.kill()
         if self._error is not None:
             self._thread.join()
             self._spares.close()
@@ -84,11 +92,13 @@ class Zygote:
                 raise ZygoteError("the zygote died")
             self._send({"op": "start", "plan": plan.to_json()})
             if not done.wait(self._answer_within):
-                raise ZygoteError(f"the zygote did not answer within {self._answer_within:g} s")
+                raise ZygoteNoAnswer(f"the zygote did not answer within {self._answer_within:g} s")
         finally:
             self._answers.pop(plan.invocation_id, None)
-        if not answer or answer[0]["op"] != "started":
-            raise ZygoteError(answer[0]["error"] if answer else "the zygote died")
+        if not answer:
+            raise ZygoteNoAnswer("the zygote died before it answered")
+        if answer[0]["op"] != "started":
+            raise ZygoteError(answer[0]["error"])
         return int(answer[0]["pid"])
 
     def make_spare(self, spare_id: str, cgroup_procs: tuple[str, ...]) -> int:
