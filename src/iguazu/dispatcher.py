@@ -142,6 +142,10 @@ class Dispatcher:
             self.cluster.cancel(inv_id)
         self._drain(5.0)
         self.cluster.close()
+        try:
+            self.collect_exits()  # what close() killed, with its reason
+        except Exception:
+            log.exception("recording the last exits")
         now = utcnow()
         # What the cluster could not tell us the end of (and anything claimed but never
         # started, should a pass have failed between the two) is LOST, not left live.
