@@ -76,3 +76,8 @@ def test_the_summary_line_gives_usage_when_known() -> None:
         "iguazu: FAILED: exit 1 (cpu 1.23 s, peak memory 3 MiB)\n"
     )
     assert summary(State.SUCCEEDED, "exit 0", None, None) == "iguazu: SUCCEEDED: exit 0\n"
+
+
+def test_a_job_that_exits_by_itself_as_we_decide_to_kill_it_keeps_its_own_end() -> None:
+    state, code, reason = classify(status=exited(1), ended_by=TIMED_OUT, reserved_memory=64)
+    assert (state, code, reason) == (State.FAILED, 1, "exit 1")

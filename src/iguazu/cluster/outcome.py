@@ -12,8 +12,8 @@ from .child import EXIT_CANNOT_EXEC, EXIT_OUT_OF_MEMORY, EXIT_SETUP_FAILED
 
 @dataclass(frozen=True, kw_only=True)
 class Ending:
-    """Why we killed a process ourselves (timeout, cancel, shutdown): it wins over the exit
-    status, which then only says that we killed it."""
+    """Why we killed a process ourselves (timeout, cancel, shutdown): it wins over a death
+    by signal, which then only says that we killed it."""
 
     state: State
     reason: str
@@ -30,7 +30,9 @@ def classify(
     """(state, exit code, reason) for a wait status. The exit code is negative for a
     signal. `oom_killed`: the cgroup's OOM counter moved."""
     code = os.waitstatus_to_exitcode(status)
-    if ended_by is not None and code != 0:
+    # Our kill shows as a signal; a job that exited with a code of its own in the instant we
+    # decided to kill it ended by itself, and says so.
+    if ended_by is not None and code < 0:
         return ended_by.state, code, ended_by.reason
     if code == 0:
         return State.SUCCEEDED, 0, "exit 0"
