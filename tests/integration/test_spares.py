@@ -14,7 +14,7 @@ import pytest
 from iguazu.cluster import cgroups
 from iguazu.cluster.cgroup_pool import CgroupPool
 from iguazu.cluster.child import Plan
-from iguazu.cluster.zygote_client import ChildExit, Zygote
+from iguazu.cluster.zygote_client import ChildExit, Zygote, ZygoteError
 from iguazu.models import Isolation, State, new_id
 
 from .test_local_cluster import MIB, Harness, alive, needs_root, pid_in, wait_for
@@ -280,3 +280,15 @@ def test_limits_a_job_changed_are_set_again_for_the_next(tmp_path: Path) -> None
         assert int((memory / "memory.limit_in_bytes").read_text()) == 32 * MIB
     finally:
         pool.remove_all()
+
+
+def test_a_spare_taken_before_its_zygote_died_refuses_the_job(harness: Harness) -> None:
+    """The race where the zygote dies while a start holds a spare: the spare must not be
+    handed the job (nobody would report what it ran), and the start says it failed."""
+    spare_pid(harness)
+    spares = harness.cluster._spares
+    spare = wait_for(spares.take)
+    spares.forget()  # what the reader thread does first when the zygote dies
+    with pytest.raises(ZygoteError, match="zygote died"):
+        spares.hand_over(spare, "inv-x", b'{"never": "run"}\n')
+    assert not alive(spare.pid or 0) or wait_for(lambda: not alive(spare.pid or 0))

@@ -322,10 +322,10 @@ class LocalCluster:
 
     def _zygote_died(self, why: str) -> None:
         """The zygote is gone, and with it (PR_SET_PDEATHSIG) every job it had started."""
+        self._spares.forget()  # first: a spare taken from now on refuses its job
         with self._lock:
             lost = list(self._running.values())
             self._running.clear()
-        self._spares.forget()
         for run in lost:
             self._release(run)
             reason = f"the agent's zygote ended ({why}); the job was killed with it"

@@ -41,6 +41,7 @@ class Spare:
     cgroup: cgroups.Cgroup | None  # None without cgroup isolation
     plan_pipe: int = -1  # the write end; ours alone
     pid: int | None = None  # once the zygote said it forked
+    generation: int = 0  # of the zygote that forks it: a spare of a dead zygote is dead too
 
 
 class Spares:
@@ -48,7 +49,7 @@ class Spares:
         self, *, count: int, zygote: Callable[[], Zygote], pool: CgroupPool | None
     ) -> None:
         """`zygote()` returns the live zygote (starting a new one if it died); raises
-        ZygoteError."""
+        ZygoteError. hand_over() raises ZygoteError for a spare whose zygote died."""
         self._count = count
         self._zygote = zygote
         self._pool = pool
@@ -57,6 +58,7 @@ class Spares:
         self._ready: dict[str, Spare] = {}  # in the order they were forked
         self._handed: dict[str, str] = {}  # spare id -> the invocation it runs
         self._ids = itertools.count(1)
+        self._generation = 0  # bumped each time the zygote dies
         self._retry_at = 0.0
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="iguazu-spares", daemon=True)
@@ -83,6 +85,10 @@ class Spares:
         # Under the lock: the spare's exit (ended(), reader thread) must find the outcome of
         # the write, not the attempt, to tell a job's end from a dead spare's.
         with self._cond:
+            if spare.generation != self._generation:
+                # Its zygote died after we took it: nobody would report what it ran.
+                os.close(spare.plan_pipe)
+                raise ZygoteError("the zygote died while the job was handed to its spare")
             written = 0
             try:
                 if len(plan) <= PIPE_CAPACITY:  # else a partial write: a plan cut short
@@ -135,8 +141,10 @@ class Spares:
             return None
 
     def forget(self) -> None:
-        """The zygote died, and its spares and their jobs with it."""
+        """The zygote died, and its spares and their jobs with it. Call it before anything
+        else learns of the death, so no spare taken before it is handed a job after it."""
         with self._cond:
+            self._generation += 1
             for spare in [*self._asked.values(), *self._ready.values()]:
                 self._discard(spare, retry_later=False)
             self._asked.clear()
@@ -182,7 +190,9 @@ class Spares:
                 self._make_one()
 
     def _make_one(self) -> None:
-        spare = Spare(id=f"s{next(self._ids)}", cgroup=None)
+        with self._cond:
+            generation = self._generation
+        spare = Spare(id=f"s{next(self._ids)}", cgroup=None, generation=generation)
         try:
             if self._pool is not None:
                 spare.cgroup = self._pool.take()
