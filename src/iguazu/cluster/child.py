@@ -32,7 +32,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from ..jobs import load_target
+from ..jobs import JobSpec, load_target
 from ..models import Isolation
 
 EXIT_OUT_OF_MEMORY = 12  # ENOMEM: how an rlimit-held Python job says it ran out of memory
@@ -59,6 +59,33 @@ class Plan:
     reserved_memory: int = 0  # MiB; the address-space limit in rlimit mode
     cgroup_procs: tuple[str, ...] = ()  # cgroup.procs files to write our pid into
     log_path: str | None = None  # None: stdout and stderr stay where they are (a terminal)
+
+    @classmethod
+    def of(
+        cls,
+        spec: JobSpec,
+        *,
+        invocation_id: str,
+        parameters: dict[str, Any],
+        isolation: Isolation,
+        reserved_memory: int | None = None,
+        cgroup_procs: tuple[str, ...] = (),
+        log_path: str | None = None,
+    ) -> Plan:
+        """The plan to run `spec` as this invocation; `reserved_memory` is the invocation's
+        when it differs from the job's current one (reserved at submit)."""
+        return cls(
+            invocation_id=invocation_id,
+            family=spec.family,
+            job_name=spec.name,
+            target=spec.target,
+            argv=spec.argv,
+            parameters=parameters,
+            isolation=isolation,
+            reserved_memory=spec.reserved_memory if reserved_memory is None else reserved_memory,
+            cgroup_procs=cgroup_procs,
+            log_path=log_path,
+        )
 
     def to_json(self) -> dict[str, Any]:
         # Not dataclasses.asdict: its deep copy of the parameters is a fifth of a start.

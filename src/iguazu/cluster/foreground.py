@@ -35,15 +35,11 @@ def run(spec: JobSpec, parameters: dict[str, Any], *, isolation: Isolation) -> R
         cgroup = cgroups.Cgroup.create(
             f"run/{invocation_id}", cpu_shares=spec.reserved_cpu, memory_mib=spec.reserved_memory
         )
-    plan = Plan(
+    plan = Plan.of(
+        spec,
         invocation_id=invocation_id,
-        family=spec.family,
-        job_name=spec.name,
-        target=spec.target,
-        argv=spec.argv,
         parameters=parameters,
         isolation=isolation,
-        reserved_memory=spec.reserved_memory,
         cgroup_procs=cgroup.procs_files if cgroup else (),
     )
     sys.stdout.flush()  # or the child would print our buffered output a second time

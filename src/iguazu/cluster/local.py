@@ -124,12 +124,9 @@ class LocalCluster:
             log=log,
             cgroup=spare.cgroup if spare is not None else self._new_cgroup(inv),
         )
-        plan = Plan(
+        plan = Plan.of(
+            spec,
             invocation_id=inv.id,
-            family=inv.family,
-            job_name=inv.job_name,
-            target=spec.target,
-            argv=spec.argv,
             parameters=inv.parameters,
             isolation=self.isolation,
             reserved_memory=inv.reserved_memory,
