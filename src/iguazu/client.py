@@ -62,8 +62,12 @@ class Client:
 
     def events(self, invocation_id: str) -> builtins.list[Event]:
         """The invocation's timeline, oldest first."""
+        return self.detail(invocation_id)[1]
+
+    def detail(self, invocation_id: str) -> tuple[Invocation, builtins.list[Event]]:
+        """The invocation and its timeline, in one request."""
         detail = InvocationDetail.model_validate(self._detail(invocation_id))
-        return [e.to_model(invocation_id) for e in detail.events]
+        return detail.to_model(), [e.to_model(invocation_id) for e in detail.events]
 
     def cancel(self, invocation_id: str) -> Invocation:
         """Cancel it: a QUEUED invocation ends CANCELLED at once, a running one is killed by

@@ -209,8 +209,7 @@ def show(
 ) -> None:
     """Show an invocation and its timeline."""
     with Client(url, token) as client:
-        inv = client.get(invocation_id)
-        events = client.events(invocation_id)
+        inv, events = client.detail(invocation_id)
     out = console()
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
