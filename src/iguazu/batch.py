@@ -9,14 +9,37 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from .errors import Conflict, InvalidRequest, UnknownQueue, Unplaceable
 from .jobs import JobRegistry, JobSpec
 from .logfiles import log_path, read_log
 from .models import Agent, Event, Invocation, InvocationRequest, Queue, State, new_id, utcnow
 from .store import Store
+
+
+def new_invocation(
+    spec: JobSpec, queue: Queue, parameters: dict[str, Any], now: datetime, **extra: Any
+) -> Invocation:
+    """A QUEUED invocation of a job, as the API or a schedule asks for it."""
+    return Invocation(
+        id=new_id(),
+        family=spec.family,
+        job_name=spec.name,
+        queue=queue.name,
+        priority=queue.priority,
+        parameters=parameters,
+        state=State.QUEUED,
+        reserved_cpu=spec.reserved_cpu,
+        reserved_memory=spec.reserved_memory,
+        timeout=spec.timeout,
+        command=spec.command,
+        created_at=now,
+        max_attempts=spec.max_attempts,
+        **extra,
+    )
 
 
 class Batch:
@@ -45,13 +68,9 @@ class Batch:
             first = self.store.by_key(request.idempotency_key)
             if first is not None:
                 return self._same_request(first, request), False
-        spec = self.registry.get(request.family, request.job_name)
-        queue_name = request.queue or spec.queue
-        queue = self.queues.get(queue_name)
-        if queue is None:
-            raise UnknownQueue(queue_name, sorted(self.queues))
-        parameters = spec.validate(request.parameters)
-        self.check_placeable(spec)
+        spec, queue, parameters = self.resolve(
+            request.family, request.job_name, request.queue, request.parameters
+        )
         now = utcnow()
         not_before = request.run_at if request.run_at and request.run_at > now else None
         if request.run_at is not None and not_before is None:
@@ -60,25 +79,30 @@ class Batch:
             when = f", deferred until {not_before.isoformat()}"
         else:
             when = ""
-        inv = Invocation(
-            id=new_id(),
-            family=spec.family,
-            job_name=spec.name,
-            queue=queue.name,
-            priority=queue.priority,
-            parameters=parameters,
-            state=State.QUEUED,
-            reserved_cpu=spec.reserved_cpu,
-            reserved_memory=spec.reserved_memory,
-            timeout=spec.timeout,
-            command=spec.command,
-            created_at=now,
+        inv = new_invocation(
+            spec,
+            queue,
+            parameters,
+            now,
             not_before=not_before,
             idempotency_key=request.idempotency_key,
-            max_attempts=spec.max_attempts,
         )
         created, fresh = self.store.create(inv, f"requested on queue {queue.name}{when}")
         return (created if fresh else self._same_request(created, request)), fresh
+
+    def resolve(
+        self, family: str, job_name: str, queue_name: str | None, parameters: dict[str, Any]
+    ) -> tuple[JobSpec, Queue, dict[str, Any]]:
+        """The job, its queue and its validated parameters, or the error that says why not
+        (UnknownJob, UnknownQueue, InvalidParameters, Unplaceable)."""
+        spec = self.registry.get(family, job_name)
+        queue_name = queue_name or spec.queue
+        queue = self.queues.get(queue_name)
+        if queue is None:
+            raise UnknownQueue(queue_name, sorted(self.queues))
+        parameters = spec.validate(parameters)
+        self.check_placeable(spec)
+        return spec, queue, parameters
 
     @staticmethod
     def _same_request(first: Invocation, request: InvocationRequest) -> Invocation:

@@ -21,9 +21,15 @@ from typing import Any, Self
 
 import httpx
 
+from .api.schedule_schemas import (
+    CronPreview,
+    ScheduleDetail,
+    ScheduleOut,
+    schedule_request_json,
+)
 from .api.schemas import InvocationDetail, InvocationOut, request_json
 from .errors import RemoteError, Unreachable, WaitTimeout
-from .models import Event, Invocation, InvocationRequest, State
+from .models import Event, Invocation, InvocationRequest, Schedule, ScheduleRequest, State
 
 # Polling backoff: quick first looks for short jobs, then at most two requests a second.
 FIRST_DELAY = 0.02
@@ -163,7 +169,93 @@ class Client:
         body = self._call("GET", "/api/v1/invocations", params=params).json()
         return [InvocationOut.model_validate(i).to_model() for i in body["invocations"]]
 
+    # -- schedules ------------------------------------------------------------------------
+
+    def create_schedule(self, request: ScheduleRequest) -> Schedule:
+        """Save a recurring schedule; RemoteError (422, 404 for an unknown job) says why one
+        is refused, and then nothing was saved."""
+        body = self._call("POST", "/api/v1/schedules", json=schedule_request_json(request))
+        return ScheduleOut.model_validate(body.json()).to_model()
+
+    def schedule(self, schedule_id: str) -> Schedule:
+        return self.schedule_detail(schedule_id)[0]
+
+    def schedule_invocations(self, schedule_id: str) -> builtins.list[Invocation]:
+        """Its latest invocations (up to 20), newest first."""
+        return self.schedule_detail(schedule_id)[1]
+
+    def schedule_detail(self, schedule_id: str) -> tuple[Schedule, builtins.list[Invocation]]:
+        """The schedule and its latest invocations, in one request."""
+        body = self._call("GET", f"/api/v1/schedules/{schedule_id}").json()
+        detail = ScheduleDetail.model_validate(body)
+        return detail.to_model(), [i.to_model() for i in detail.recent]
+
+    def schedules(
+        self,
+        *,
+        family: str | None = None,
+        job_name: str | None = None,
+        paused: bool | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[Schedule]:
+        """Schedules, soonest next fire first."""
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if family is not None:
+            params["family"] = family
+        if job_name is not None:
+            params["job_name"] = job_name
+        if paused is not None:
+            params["paused"] = "true" if paused else "false"
+        body = self._call("GET", "/api/v1/schedules", params=params).json()
+        return [ScheduleOut.model_validate(s).to_model() for s in body["schedules"]]
+
+    def pause_schedule(self, schedule_id: str) -> Schedule:
+        return self._schedule_action(schedule_id, "pause")
+
+    def resume_schedule(self, schedule_id: str) -> Schedule:
+        """It fires again from its next fire time after now."""
+        return self._schedule_action(schedule_id, "resume")
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        """It fires no more; its invocations stay."""
+        self._call("DELETE", f"/api/v1/schedules/{schedule_id}")
+
+    def trigger_schedule(self, schedule_id: str) -> str:
+        """Queue one invocation of the schedule now; returns its id."""
+        resp = self._call("POST", f"/api/v1/schedules/{schedule_id}/trigger")
+        return str(resp.json()["id"])
+
+    def preview_cron(
+        self,
+        expression: str,
+        timezone: str = "UTC",
+        count: int = 10,
+        after: datetime | None = None,
+    ) -> builtins.list[datetime]:
+        """The next `count` fires of an expression in a zone, after `after` (default now);
+        RemoteError 422 with the server's explanation for a bad expression or zone."""
+        return self.describe_cron(expression, timezone, count, after).fires
+
+    def describe_cron(
+        self,
+        expression: str,
+        timezone: str = "UTC",
+        count: int = 10,
+        after: datetime | None = None,
+    ) -> CronPreview:
+        """As preview_cron, with the expression's dialect and English description."""
+        params: dict[str, Any] = {"expression": expression, "timezone": timezone, "count": count}
+        if after is not None:
+            params["after"] = after.isoformat()
+        body = self._call("GET", "/api/v1/cron/preview", params=params).json()
+        return CronPreview.model_validate(body)
+
     # -- plumbing -------------------------------------------------------------------------
+
+    def _schedule_action(self, schedule_id: str, action: str) -> Schedule:
+        body = self._call("POST", f"/api/v1/schedules/{schedule_id}/{action}").json()
+        return ScheduleOut.model_validate(body).to_model()
 
     def _detail(self, invocation_id: str) -> dict[str, Any]:
         body: dict[str, Any] = self._call("GET", f"/api/v1/invocations/{invocation_id}").json()

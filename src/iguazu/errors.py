@@ -10,7 +10,7 @@
      │    ├── CronError         a cron expression or its time zone is wrong (names field and token)
      │    ├── MalformedJSON     the request body is not JSON (HTTP 400)
      │    └── PayloadTooLarge   the request body is over the API's limit (HTTP 413)
-     ├── NotFound               no such invocation (HTTP 404)
+     ├── NotFound               no such invocation or schedule (HTTP 404)
      ├── Conflict               the invocation is not in a state that allows it (HTTP 409)
      ├── Unauthorized           the API token is missing or wrong (HTTP 401)
      ├── Unreachable            the Python client could not talk to the API at all
@@ -100,9 +100,9 @@ class PayloadTooLarge(InvalidRequest):
 class NotFound(IguazuError):
     status = 404
 
-    def __init__(self, invocation_id: str) -> None:
-        super().__init__(f"no invocation {invocation_id}")
-        self.invocation_id = invocation_id
+    def __init__(self, ident: str, kind: str = "invocation") -> None:
+        super().__init__(f"no {kind} {ident}")
+        self.ident, self.kind = ident, kind
 
 
 class Conflict(IguazuError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,19 @@ def utcnow() -> datetime:
 
 def new_id() -> str:
     """A short URL-safe id, 22 characters, like the seed's `E5fpbocaQOWIom1qFAJHzg`."""
-    return secrets.token_urlsafe(16)
+    return _token(16)
+
+
+def new_schedule_id() -> str:
+    """16 URL-safe characters, like the seed's scheduled job `319au6PDnnDwIKyP`."""
+    return _token(12)
+
+
+def _token(nbytes: int) -> str:
+    # Never a leading "-": a command line would take the id for an option.
+    while (token := secrets.token_urlsafe(nbytes)).startswith("-"):
+        pass
+    return token
 
 
 class State(enum.StrEnum):
@@ -108,12 +121,107 @@ class Invocation:
     max_attempts: int = 1
     retry_of: str | None = None
     cancel_requested: bool = False
+    schedule_id: str | None = None  # the schedule that fired it
+    fire_time: datetime | None = None  # the fire it stands for; unique per schedule
+    deadline_at: datetime | None = None  # still QUEUED then: SKIPPED (the start deadline)
+    waits_for: str | None = None  # held until that invocation ends (overlap replace, catch-up)
 
     @property
     def job(self) -> str:
         return f"{self.family}/{self.job_name}"
 
     def replace(self, **changes: Any) -> Invocation:
+        return dataclasses.replace(self, **changes)
+
+
+class Overlap(enum.StrEnum):
+    """What a schedule does when it fires while its previous invocation has not ended."""
+
+    FORBID = "forbid"  # do not run: record the fire SKIPPED, naming the live invocation
+    ALLOW = "allow"  # run side by side
+    REPLACE = "replace"  # cancel the live one; the new one starts once it has ended
+
+
+class Misfire(enum.StrEnum):
+    """Catch-up after downtime: what to do with fires older than the schedule's grace."""
+
+    SKIP = "skip"  # run none of them (each is recorded SKIPPED with the reason)
+    LATEST = "latest"  # run the latest missed fire once; the others are SKIPPED
+    ALL = "all"  # run those within the catch-up window, at most catchup_limit, one by one
+
+
+MAX_CATCHUP_LIMIT = 1000
+MAX_GRACE = 86400.0  # seconds
+MAX_SPAN = 366 * 86400.0  # seconds: catch-up window, start deadline
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleRequest:
+    """What a caller asks for; the scheduler's front door validates and saves it."""
+
+    family: str
+    job_name: str
+    cron: str  # Unix 5-field or Quartz 6/7-field
+    timezone: str = "UTC"  # IANA name; the cron fields are read on this zone's wall clock
+    parameters: dict[str, Any] = field(default_factory=dict)
+    queue: str | None = None  # default: the job's queue
+    overlap: Overlap = Overlap.FORBID
+    misfire: Misfire = Misfire.LATEST
+    misfire_grace: float = 60.0  # seconds a fire may be late and still count as on time
+    catchup_window: float = 86400.0  # Misfire.ALL: seconds back that missed fires still run
+    catchup_limit: int = 10  # Misfire.ALL: at most this many missed fires run
+    start_deadline: float | None = None  # seconds after its fire time it may still start
+    paused: bool = False
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        durations = {  # name: (value, may it be 0, most)
+            "misfire_grace": (self.misfire_grace, True, MAX_GRACE),
+            "catchup_window": (self.catchup_window, False, MAX_SPAN),
+            "start_deadline": (self.start_deadline, False, MAX_SPAN),
+        }
+        for name, (value, zero, most) in durations.items():
+            if value is None:
+                continue
+            if not (
+                math.isfinite(value) and (value > 0 or (zero and value == 0)) and value <= most
+            ):
+                low = "0" if zero else "more than 0"
+                raise ValueError(f"{name} must be {low} to {most:g} seconds, not {value:g}")
+        if not 1 <= self.catchup_limit <= MAX_CATCHUP_LIMIT:
+            raise ValueError(f"catchup_limit must be 1 to {MAX_CATCHUP_LIMIT}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Schedule:
+    """A saved schedule. next_fire_at is None when it never fires again (its years are over);
+    a paused schedule keeps it for display but does not fire."""
+
+    id: str
+    family: str
+    job_name: str
+    cron: str
+    timezone: str
+    parameters: dict[str, Any]
+    queue: str
+    overlap: Overlap
+    misfire: Misfire
+    misfire_grace: float
+    catchup_window: float
+    catchup_limit: int
+    start_deadline: float | None
+    paused: bool
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    next_fire_at: datetime | None
+    last_fire_at: datetime | None = None
+
+    @property
+    def job(self) -> str:
+        return f"{self.family}/{self.job_name}"
+
+    def replace(self, **changes: Any) -> Schedule:
         return dataclasses.replace(self, **changes)
 
 

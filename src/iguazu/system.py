@@ -7,12 +7,15 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .batch import Batch
 from .dispatcher import Dispatcher, DispatcherConfig
 from .jobs import JobRegistry
 from .models import new_id
+from .scheduler import Scheduler
+from .schedules import Schedules
 from .settings import Settings
 from .store import Store
 
@@ -36,14 +39,16 @@ class System:
             queues=settings.queues,
             log_dir=settings.log_dir,
         )
+        self.schedules = Schedules(store=self.store, batch=self.batch)
         self.dispatcher: Dispatcher | None = None
+        self.scheduler: Scheduler | None = None
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def app(self) -> FastAPI:
         from .api import create_app
 
-        return create_app(self.batch, token=self.settings.api_token)
+        return create_app(self.batch, self.schedules, token=self.settings.api_token)
 
     def start_dispatcher(self) -> Dispatcher:
         """Run a dispatcher over this machine's local agent in a background thread."""
@@ -71,16 +76,26 @@ class System:
                 heartbeat=self.settings.heartbeat_seconds,
             ),
         )
-        self._thread = threading.Thread(
-            target=self.dispatcher.run, args=(self._stop,), name="dispatcher", daemon=True
-        )
-        self._thread.start()
+        self._start("dispatcher", self.dispatcher.run)
         return self.dispatcher
+
+    def start_scheduler(self) -> Scheduler:
+        """Run a scheduler in a background thread. Any number of them may run against one
+        database (one per worker): each fire is written once."""
+        self.scheduler = Scheduler(store=self.store, batch=self.batch)
+        self._start("scheduler", self.scheduler.run)
+        return self.scheduler
+
+    def _start(self, name: str, run: Callable[[threading.Event], None]) -> None:
+        thread = threading.Thread(target=run, args=(self._stop,), name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
-        if self.dispatcher is not None:
-            self.dispatcher.poke.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for part in (self.dispatcher, self.scheduler):
+            if part is not None:
+                part.poke.set()
+        for thread in self._threads:
+            thread.join(timeout)
         self.store.close()

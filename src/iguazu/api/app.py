@@ -1,6 +1,6 @@
 """The API application: `create_app(batch)` wires routes, errors, auth and metrics.
 
-/api/v1/...   the batch API (bearer token when the app has one)
+/api/v1/...   the batch and schedules API (bearer token when the app has one)
 /healthz      liveness, no auth
 /metrics      Prometheus text format, no auth (scrapers rarely carry tokens)
 /docs         OpenAPI UI; /openapi.json the schema
@@ -14,10 +14,12 @@ from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..batch import Batch
+from ..schedules import Schedules
 from . import errors
 from .auth import require_token
 from .metrics import Metrics
 from .routes import api_router
+from .schedule_routes import schedule_router
 
 
 def _version() -> str:
@@ -27,7 +29,9 @@ def _version() -> str:
         return "0+unknown"
 
 
-def create_app(batch: Batch, *, token: str | None = None) -> FastAPI:
+def create_app(
+    batch: Batch, schedules: Schedules | None = None, *, token: str | None = None
+) -> FastAPI:
     """An app serving `batch`. With a token (an empty one counts as none), every /api/v1
     route needs `Authorization: Bearer <token>`."""
     app = FastAPI(
@@ -35,10 +39,14 @@ def create_app(batch: Batch, *, token: str | None = None) -> FastAPI:
         version=_version(),
         summary="Batch platform: jobs that reserve CPU and RAM and run at most once.",
     )
+    schedules = schedules or Schedules(store=batch.store, batch=batch)
     app.state.batch = batch  # for modules that add routes to this app later (web UI)
+    app.state.schedules = schedules
     metrics = Metrics(batch.store)
     errors.install(app)
-    app.include_router(api_router(batch, metrics, require_token(token) if token else None))
+    auth = require_token(token) if token else None
+    app.include_router(api_router(batch, metrics, auth))
+    app.include_router(schedule_router(schedules, auth))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -48,7 +48,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-async def _read_invocation(request: Request) -> InvocationIn:
+async def read_object(request: Request) -> dict[str, Any]:
     """Parse the body ourselves: any Content-Type is accepted (curl -d sends a form type), a
     body over the limit is refused before it is all read, and the errors say what is wrong."""
     declared = request.headers.get("content-length", "")
@@ -67,6 +67,11 @@ async def _read_invocation(request: Request) -> InvocationIn:
         raise MalformedJSON(str(exc)) from None
     if not isinstance(data, dict):
         raise InvalidRequest(f"the request body must be a JSON object, not {json_kind(data)}")
+    return data
+
+
+async def _read_invocation(request: Request) -> InvocationIn:
+    data = await read_object(request)
     try:
         return InvocationIn.model_validate(data)
     except pydantic.ValidationError as exc:

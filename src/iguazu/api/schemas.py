@@ -139,6 +139,10 @@ class InvocationOut(BaseModel):
     max_attempts: int = 1
     retry_of: str | None = None
     cancel_requested: bool = False
+    schedule_id: str | None = Field(default=None, description="the schedule that fired it")
+    fire_time: Time | None = Field(default=None, description="the fire it stands for")
+    deadline_at: Time | None = Field(default=None, description="still QUEUED then, it ends SKIPPED")
+    waits_for: str | None = Field(default=None, description="held until that one has ended")
 
     @classmethod
     def from_model(cls, inv: Invocation) -> InvocationOut:

@@ -41,8 +41,9 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def command(name: str) -> Callable[[F], F]:
-    """Register a command whose IguazuErrors end as one line on stderr and exit status 1."""
+def command(name: str, group: typer.Typer = app) -> Callable[[F], F]:
+    """Register a command (on `group`, default the top level) whose IguazuErrors end as one
+    line on stderr and exit status 1."""
 
     def register(func: F) -> F:
         @functools.wraps(func)
@@ -56,7 +57,7 @@ def command(name: str) -> Callable[[F], F]:
             except KeyboardInterrupt:
                 raise typer.Exit(130) from None
 
-        app.command(name)(run)
+        group.command(name)(run)
         return func
 
     return register

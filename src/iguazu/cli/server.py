@@ -88,8 +88,8 @@ def up(
     host: str | None = typer.Option(None, help="address to listen on"),
     port: int | None = typer.Option(None, help="port to listen on"),
 ) -> None:
-    """Start the whole system: the API here, and a worker process (dispatcher and local
-    agent) that is restarted if it dies."""
+    """Start the whole system: the API here, and a worker process (dispatcher, local agent
+    and scheduler) that is restarted if it dies."""
     from ..supervisor import Supervisor
 
     settings = _settings(config, host=host, port=port)
@@ -125,13 +125,15 @@ def api(
 
 @app.command()
 def worker(config: Path | None = ConfigOpt) -> None:
-    """Run a dispatcher with this machine's local agent until SIGTERM or Ctrl-C."""
+    """Run a dispatcher with this machine's local agent, and a scheduler, until SIGTERM or
+    Ctrl-C."""
     settings = _settings(config)
     system = _system(settings)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     system.start_dispatcher()
+    system.start_scheduler()
     _describe_worker(system)
     stop.wait()
     console.print("worker stopping: running jobs get up to 10 s to finish...")

@@ -10,17 +10,19 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import Conflict, NotFound
-from ..models import Event, Exit, Invocation, Isolation, Launch, State
+from ..models import Event, Exit, Invocation, Launch, State
 from . import tables as t
 from .agents import AgentQueries
+from .rows import INVOCATION_FIELDS as _INVOCATION_FIELDS
+from .rows import insert_invocation
+from .rows import invocation as _invocation
+from .schedules import ScheduleQueries
 
-_INVOCATION_FIELDS = [c for c in t.invocations.c if c.name != "next_try_at"]
 _CLAIM_ORDER = (
     t.invocations.c.priority.desc(),
     t.invocations.c.created_at,
@@ -28,18 +30,8 @@ _CLAIM_ORDER = (
 )
 
 
-def _invocation(row: Any) -> Invocation:
-    m = row._mapping
-    values = {c.name: m[c.name] for c in _INVOCATION_FIELDS}
-    values["state"] = State(values["state"])
-    if values["isolation"] is not None:
-        values["isolation"] = Isolation(values["isolation"])
-    values["cancel_requested"] = bool(values["cancel_requested"])
-    return Invocation(**values)
-
-
-class Store(AgentQueries):
-    """Invocations and their timelines; agents through AgentQueries."""
+class Store(ScheduleQueries, AgentQueries):
+    """Invocations and their timelines; schedules and agents through their mixins."""
 
     def create(self, inv: Invocation, message: str) -> tuple[Invocation, bool]:
         """Insert a QUEUED invocation and its first event. With an idempotency key already
@@ -56,12 +48,7 @@ class Store(AgentQueries):
         return inv, True
 
     def _insert(self, conn: Connection, inv: Invocation, message: str) -> None:
-        values = {c.name: getattr(inv, c.name) for c in _INVOCATION_FIELDS}
-        values["state"] = inv.state.value
-        values["isolation"] = None
-        values["next_try_at"] = inv.not_before or inv.created_at
-        conn.execute(t.invocations.insert().values(**values))
-        self._event(conn, inv.id, inv.created_at, inv.state, message)
+        insert_invocation(conn, inv, message)
 
     def by_key(self, key: str) -> Invocation | None:
         with self.engine.connect() as conn:
@@ -136,7 +123,7 @@ class Store(AgentQueries):
         c = t.invocations.c
         head = (
             sa.select(c.id, c.reserved_cpu, c.reserved_memory, c.priority, c.created_at)
-            .where(c.state == State.QUEUED.value, c.next_try_at <= now)
+            .where(c.state == State.QUEUED.value, c.next_try_at <= now, _startable(now))
             .order_by(*_CLAIM_ORDER)
             .limit(limit)
         )
@@ -165,6 +152,7 @@ class Store(AgentQueries):
             .where(
                 c.state == State.QUEUED.value,
                 c.next_try_at <= now,
+                _startable(now),
                 c.reserved_cpu <= free_cpu,
                 c.reserved_memory <= free_memory,
             )
@@ -315,7 +303,29 @@ class Store(AgentQueries):
             for inv in ended:
                 if (again := retry(inv)) is not None:
                     self._insert(conn, *again)
+            self._release(conn, [i for i in ended if i.schedule_id is not None], now)
         return ended
+
+    def _release(self, conn: Connection, ended: builtins.list[Invocation], now: datetime) -> None:
+        """Invocations held until one of `ended` ended may start now."""
+        if not ended:
+            return
+        c = t.invocations.c
+        states = {i.id: i.state for i in ended}
+        held = conn.execute(
+            t.invocations.update()
+            .where(c.waits_for.in_(list(states)), c.state == State.QUEUED.value)
+            .values(next_try_at=now, reason=None)
+            .returning(c.id, c.waits_for)
+        ).all()
+        self._events(
+            conn,
+            [
+                (r.id, State.QUEUED, f"{r.waits_for} ended {states[r.waits_for].value}: may start")
+                for r in held
+            ],
+            now,
+        )
 
     def request_cancel(self, inv_id: str, now: datetime) -> Invocation:
         """Cancel a QUEUED invocation at once; flag a live one for its agent to kill."""
@@ -357,6 +367,37 @@ class Store(AgentQueries):
             )
             return [_invocation(r) for r in rows]
 
+    def expire_deadlines(self, now: datetime, limit: int = 1000) -> builtins.list[Invocation]:
+        """QUEUED invocations past their start deadline end SKIPPED, with the reason."""
+        c = t.invocations.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(c.id, c.deadline_at, c.reason)
+                .where(c.state == State.QUEUED.value, c.deadline_at <= now)
+                .limit(limit)
+            ).all()
+        exits = [
+            Exit(
+                invocation_id=r.id,
+                state=State.SKIPPED,
+                exit_code=None,
+                reason=(
+                    f"start deadline {r.deadline_at.isoformat(timespec='seconds')} passed "
+                    f"before it could start" + (f" ({r.reason})" if r.reason else "")
+                ),
+            )
+            for r in rows
+        ]
+        return self.finish_many(exits, now, from_states=(State.QUEUED,)) if exits else []
+
+    def next_deadline(self) -> datetime | None:
+        """The earliest start deadline of a QUEUED invocation, for a scheduler's sleep."""
+        c = t.invocations.c
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(sa.func.min(c.deadline_at)).where(c.state == State.QUEUED.value)
+            ).scalar_one()
+
     def expire_agent(self, agent_id: str, reason: str, now: datetime) -> builtins.list[Invocation]:
         """The agent is gone: end its live invocations LOST (never to run again)."""
         lost = []
@@ -366,3 +407,9 @@ class Store(AgentQueries):
                 lost.append(done)
         self.stop_agent(agent_id, now)
         return lost
+
+
+def _startable(now: datetime) -> sa.ColumnElement[bool]:
+    """Not past its start deadline: such an invocation is SKIPPED, never started late."""
+    c = t.invocations.c
+    return sa.or_(c.deadline_at.is_(None), c.deadline_at > now)

@@ -59,10 +59,18 @@ invocations = sa.Table(
     sa.Column("max_attempts", sa.Integer, nullable=False, server_default="1"),
     sa.Column("retry_of", sa.String(32)),
     sa.Column("cancel_requested", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("schedule_id", sa.String(32)),
+    sa.Column("fire_time", UTCDateTime),
+    sa.Column("deadline_at", UTCDateTime),
+    sa.Column("waits_for", sa.String(32)),
     sa.Index("ix_invocations_claim", "state", "priority", "created_at"),
     sa.Index("ix_invocations_job", "family", "job_name", "created_at"),
     sa.Index("ix_invocations_created", "created_at"),
     sa.Index("ix_invocations_agent", "agent_id", "state"),
+    # One invocation per fire, whichever scheduler replica gets there first.
+    sa.Index("ix_invocations_fire", "schedule_id", "fire_time", unique=True),
+    sa.Index("ix_invocations_deadline", "state", "deadline_at"),
+    sa.Index("ix_invocations_waits_for", "waits_for"),
 )
 
 events = sa.Table(
@@ -87,4 +95,32 @@ agents = sa.Table(
     sa.Column("started_at", UTCDateTime, nullable=False),
     sa.Column("heartbeat_at", UTCDateTime, nullable=False),
     sa.Column("stopped_at", UTCDateTime),
+)
+
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("family", sa.String(200), nullable=False),
+    sa.Column("job_name", sa.String(200), nullable=False),
+    sa.Column("cron", sa.Text, nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("parameters", sa.JSON, nullable=False),
+    sa.Column("queue", sa.String(100), nullable=False),
+    sa.Column("overlap", sa.String(16), nullable=False),
+    sa.Column("misfire", sa.String(16), nullable=False),
+    sa.Column("misfire_grace", sa.Float, nullable=False),
+    sa.Column("catchup_window", sa.Float, nullable=False),
+    sa.Column("catchup_limit", sa.Integer, nullable=False),
+    sa.Column("start_deadline", sa.Float),
+    sa.Column("paused", sa.Boolean, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("next_fire_at", UTCDateTime),
+    sa.Column("last_fire_at", UTCDateTime),
+    # The scheduler reads only what is due, in order: its work grows with that, not with
+    # how many schedules exist.
+    sa.Index("ix_schedules_due", "paused", "next_fire_at"),
+    sa.Index("ix_schedules_job", "family", "job_name"),
 )

@@ -1,0 +1,125 @@
+"""Schedules' front door: what the API, the CLI and the web UI call.
+
+Like Batch.submit, `create` checks everything (expression, time zone, that it ever fires, job,
+queue, parameters, reservation) before it writes, so a refused schedule saves nothing.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from .batch import Batch, new_invocation
+from .cron import Cron, describe, fires, next_fire, parse
+from .errors import InvalidRequest
+from .models import Invocation, Schedule, ScheduleRequest, new_schedule_id, utcnow
+from .store import Store
+
+MAX_PREVIEW = 100
+
+
+@dataclass(frozen=True, kw_only=True)
+class Preview:
+    """An expression checked and explained, with its next fire times."""
+
+    cron: Cron
+    timezone: str
+    description: str
+    fires: list[datetime]
+
+
+class Schedules:
+    def __init__(
+        self, *, store: Store, batch: Batch, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.store = store
+        self.batch = batch
+        self.clock = clock
+
+    def create(self, request: ScheduleRequest) -> Schedule:
+        now = self.clock()
+        cron = parse(request.cron, now=now, tz=request.timezone)
+        spec, queue, parameters = self.batch.resolve(
+            request.family, request.job_name, request.queue, request.parameters
+        )
+        schedule = Schedule(
+            id=new_schedule_id(),
+            family=spec.family,
+            job_name=spec.name,
+            cron=cron.expression.strip(),
+            timezone=request.timezone,
+            parameters=parameters,
+            queue=queue.name,
+            overlap=request.overlap,
+            misfire=request.misfire,
+            misfire_grace=request.misfire_grace,
+            catchup_window=request.catchup_window,
+            catchup_limit=request.catchup_limit,
+            start_deadline=request.start_deadline,
+            paused=request.paused,
+            description=request.description,
+            created_at=now,
+            updated_at=now,
+            next_fire_at=next_fire(cron, now, request.timezone),
+        )
+        self.store.create_schedule(schedule)
+        return schedule
+
+    def get(self, schedule_id: str) -> Schedule:
+        return self.store.get_schedule(schedule_id)
+
+    def list(self, **filters) -> builtins.list[Schedule]:  # type: ignore[no-untyped-def]
+        return self.store.list_schedules(**filters)
+
+    def invocations(self, schedule_id: str, limit: int = 20) -> builtins.list[Invocation]:
+        """Its latest fires, newest first (NotFound for an unknown schedule)."""
+        self.store.get_schedule(schedule_id)
+        return self.store.schedule_invocations(schedule_id, limit)
+
+    def pause(self, schedule_id: str) -> Schedule:
+        """It stops firing; fires while paused are not run, nor made up on resume."""
+        return self.store.update_schedule(schedule_id, paused=True, updated_at=self.clock())
+
+    def resume(self, schedule_id: str) -> Schedule:
+        """It fires again from its next fire time after now."""
+        schedule = self.store.get_schedule(schedule_id)
+        now = self.clock()
+        following = next_fire(parse(schedule.cron), now, schedule.timezone)
+        return self.store.update_schedule(
+            schedule_id, paused=False, next_fire_at=following, updated_at=now
+        )
+
+    def delete(self, schedule_id: str) -> None:
+        """It fires no more; its invocations stay, and live ones run on."""
+        self.store.delete_schedule(schedule_id)
+
+    def trigger(self, schedule_id: str) -> Invocation:
+        """Run it once now, beside its regular fires (no overlap or misfire policy applies:
+        a person asked for it)."""
+        schedule = self.store.get_schedule(schedule_id)
+        spec, queue, parameters = self.batch.resolve(
+            schedule.family, schedule.job_name, schedule.queue, schedule.parameters
+        )
+        now = self.clock()
+        inv = new_invocation(spec, queue, parameters, now, schedule_id=schedule.id, fire_time=now)
+        self.store.add_fired(inv, f"triggered by hand from schedule {schedule.id}")
+        return inv
+
+    @staticmethod
+    def preview(
+        expression: str, timezone: str = "UTC", count: int = 10, after: datetime | None = None
+    ) -> Preview:
+        """Check an expression and list its next `count` fires after `after` (default now),
+        before anything is saved."""
+        if not 1 <= count <= MAX_PREVIEW:
+            raise InvalidRequest(f"count must be 1 to {MAX_PREVIEW}, not {count}")
+        after = after or utcnow()
+        cron = parse(expression, now=after, tz=timezone)
+        return Preview(
+            cron=cron,
+            timezone=timezone,
+            description=describe(cron),
+            fires=fires(cron, after, timezone, count),
+        )

@@ -1,0 +1,221 @@
+"""Schedules, and the one transaction in which a scheduler turns due fires into invocations.
+
+Firing is safe with any number of scheduler replicas: due schedules are read and locked in
+the transaction that writes their invocations (`FOR UPDATE SKIP LOCKED` on PostgreSQL; one
+writer at a time on SQLite), each schedule's `next_fire_at` moves only from the value read
+(0 rows: a replica got there first, and the whole batch is rolled back), and the unique index
+on `(schedule_id, fire_time)` refuses a second invocation of the same fire.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..errors import NotFound
+from ..models import Invocation, Schedule, State
+from . import tables as t
+from .database import Database
+from .rows import INVOCATION_FIELDS, SCHEDULE_FIELDS, insert_invocation, invocation, schedule
+
+
+class ScheduleMoved(Exception):
+    """A schedule's next_fire_at was not what this transaction read: another scheduler fired
+    it. The transaction is rolled back; the next pass reads it again."""
+
+
+@dataclass(kw_only=True)
+class Firing:
+    """What a scheduler decided for one due schedule, written in the same transaction."""
+
+    next_fire_at: datetime | None
+    last_fire_at: datetime | None
+    new: list[tuple[Invocation, str]] = field(default_factory=list)  # with the first event
+    cancel: list[tuple[Invocation, str]] = field(default_factory=list)  # live ones, replaced
+
+
+Decide = Callable[[Schedule, list[Invocation]], Firing]
+
+
+class ScheduleQueries(Database):
+    def create_schedule(self, s: Schedule) -> None:
+        with self._write(notify=True) as conn:
+            conn.execute(t.schedules.insert().values(**_values(s)))
+
+    def get_schedule(self, schedule_id: str) -> Schedule:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(*SCHEDULE_FIELDS).where(t.schedules.c.id == schedule_id)
+            ).first()
+        if row is None:
+            raise NotFound(schedule_id, "schedule")
+        return schedule(row)
+
+    def list_schedules(
+        self,
+        *,
+        family: str | None = None,
+        job_name: str | None = None,
+        paused: bool | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[Schedule]:
+        """Soonest next fire first; those that never fire again last."""
+        c = t.schedules.c
+        query = sa.select(*SCHEDULE_FIELDS)
+        if family is not None:
+            query = query.where(c.family == family)
+        if job_name is not None:
+            query = query.where(c.job_name == job_name)
+        if paused is not None:
+            query = query.where(c.paused == paused)
+        query = query.order_by(c.next_fire_at.is_(None), c.next_fire_at, c.id)
+        with self.engine.connect() as conn:
+            return [schedule(r) for r in conn.execute(query.limit(limit).offset(offset))]
+
+    def update_schedule(self, schedule_id: str, **values: object) -> Schedule:
+        """Set columns of one schedule (a pause, a resume with its new next fire)."""
+        c = t.schedules.c
+        with self._write(notify=True) as conn:
+            row = conn.execute(
+                t.schedules.update()
+                .where(c.id == schedule_id)
+                .values(**values)
+                .returning(*SCHEDULE_FIELDS)
+            ).first()
+        if row is None:
+            raise NotFound(schedule_id, "schedule")
+        return schedule(row)
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        """Its invocations stay, with their schedule_id, as history."""
+        with self._write(notify=True) as conn:
+            gone = conn.execute(
+                t.schedules.delete().where(t.schedules.c.id == schedule_id)
+            ).rowcount
+        if not gone:
+            raise NotFound(schedule_id, "schedule")
+
+    def next_fire_due(self) -> datetime | None:
+        """The earliest next fire of an active schedule: one read of the index's first entry."""
+        c = t.schedules.c
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(c.next_fire_at)
+                .where(c.paused == sa.false(), c.next_fire_at.is_not(None))
+                .order_by(c.next_fire_at)
+                .limit(1)
+            ).scalar()
+
+    def schedule_invocations(self, schedule_id: str, limit: int = 20) -> builtins.list[Invocation]:
+        """The schedule's latest fires, newest first."""
+        c = t.invocations.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(*INVOCATION_FIELDS)
+                .where(c.schedule_id == schedule_id)
+                .order_by(c.fire_time.desc(), c.id.desc())
+                .limit(limit)
+            )
+            return [invocation(r) for r in rows]
+
+    def add_fired(self, inv: Invocation, message: str) -> None:
+        """One invocation for a schedule, outside the due loop ("trigger now")."""
+        with self._write(notify=True) as conn:
+            insert_invocation(conn, inv, message)
+
+    def fire_due(self, now: datetime, decide: Decide, *, limit: int = 200) -> int:
+        """Lock up to `limit` due schedules, let `decide` plan each one's fires given its live
+        invocations, and write all of it in one transaction. Returns how many schedules were
+        fired (0: nothing was due)."""
+        c = t.schedules.c
+        due = (
+            sa.select(*SCHEDULE_FIELDS)
+            .where(c.paused == sa.false(), c.next_fire_at <= now)
+            .order_by(c.next_fire_at, c.id)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        with self._write(notify=True) as conn:
+            schedules = [schedule(r) for r in conn.execute(due)]
+            if not schedules:
+                return 0
+            live = _live(conn, [s.id for s in schedules], self.dialect == "postgresql")
+            for s in schedules:
+                firing = decide(s, live.get(s.id, []))
+                self._cancel_replaced(conn, firing.cancel, now)
+                for inv, message in firing.new:
+                    insert_invocation(conn, inv, message)
+                moved = conn.execute(
+                    t.schedules.update()
+                    .where(c.id == s.id, c.next_fire_at == s.next_fire_at)
+                    .values(next_fire_at=firing.next_fire_at, last_fire_at=firing.last_fire_at)
+                ).rowcount
+                if not moved:
+                    raise ScheduleMoved(s.id)
+        return len(schedules)
+
+    def _cancel_replaced(
+        self, conn: Connection, cancel: Sequence[tuple[Invocation, str]], now: datetime
+    ) -> None:
+        """Overlap `replace`: a QUEUED one ends CANCELLED at once, a live one is flagged for
+        its agent to kill (the new invocation waits for it)."""
+        c = t.invocations.c
+        for inv, why in cancel:
+            ended = conn.execute(
+                t.invocations.update()
+                .where(c.id == inv.id, c.state == State.QUEUED.value)
+                .values(state=State.CANCELLED.value, ended_at=now, reason=why)
+            ).rowcount
+            if ended:
+                self._event(conn, inv.id, now, State.CANCELLED, why)
+                continue
+            flagged = conn.execute(
+                t.invocations.update()
+                .where(
+                    c.id == inv.id,
+                    c.state.in_([State.STARTING.value, State.RUNNING.value]),
+                    c.cancel_requested == sa.false(),
+                )
+                .values(cancel_requested=True)
+            ).rowcount
+            if flagged:
+                self._event(conn, inv.id, now, inv.state, f"cancel requested: {why}")
+
+
+def _live(
+    conn: Connection, schedule_ids: builtins.list[str], lock: bool
+) -> dict[str, list[Invocation]]:
+    """The invocations of these schedules that have not ended, oldest fire first.
+
+    On PostgreSQL the started ones are locked until the firing commits: one that ends
+    meanwhile ends after it, so the release of an invocation held for it (store.finish_many)
+    sees the held one. QUEUED ones are not locked, so that a dispatcher ending a started one
+    (which then releases QUEUED ones) never waits on us while we wait on it."""
+    c = t.invocations.c
+    rows: list[sa.Row[Any]] = []
+    for states in ((State.STARTING.value, State.RUNNING.value), (State.QUEUED.value,)):
+        query = sa.select(*INVOCATION_FIELDS).where(
+            c.schedule_id.in_(schedule_ids), c.state.in_(states)
+        )
+        if lock and states[0] != State.QUEUED.value:
+            query = query.with_for_update()
+        rows += conn.execute(query).all()
+    live: dict[str, list[Invocation]] = {}
+    for inv in sorted(map(invocation, rows), key=lambda i: (i.fire_time or i.created_at, i.id)):
+        live.setdefault(inv.schedule_id or "", []).append(inv)
+    return live
+
+
+def _values(s: Schedule) -> dict[str, object]:
+    values = {col.name: getattr(s, col.name) for col in SCHEDULE_FIELDS}
+    values["overlap"] = s.overlap.value
+    values["misfire"] = s.misfire.value
+    return values
