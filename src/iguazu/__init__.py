@@ -4,7 +4,16 @@ at most once."""
 from typing import TYPE_CHECKING, Any
 
 from .jobs import Job, JobRegistry, JobSpec
-from .models import Invocation, InvocationRequest, Isolation, State
+from .models import (
+    Invocation,
+    InvocationRequest,
+    Isolation,
+    Misfire,
+    Overlap,
+    Schedule,
+    ScheduleRequest,
+    State,
+)
 
 if TYPE_CHECKING:
     from .client import Client
@@ -17,6 +26,10 @@ __all__ = [
     "Job",
     "JobRegistry",
     "JobSpec",
+    "Misfire",
+    "Overlap",
+    "Schedule",
+    "ScheduleRequest",
     "State",
 ]
 

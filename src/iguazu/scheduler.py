@@ -31,6 +31,7 @@ from .firing import Fire, Plan, Policy, plan
 from .models import Invocation, Overlap, Schedule, State, new_id, utcnow
 from .store import Store
 from .store.schedules import Firing, ScheduleMoved
+from .store.wakeup import SCHEDULES
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class Scheduler:
         self.batch_size = batch_size
         self.max_sleep = max_sleep  # seconds; a safety net, the index says when to wake
         self.poke = poke or threading.Event()
-        self.passes = 0
+        self.passes = 0  # passes completed: a wake-up costs one
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -63,16 +64,16 @@ class Scheduler:
             self.poke.clear()
             try:
                 self.step()
+                self.passes += 1
                 self.poke.wait(self.sleep_for())
             except Exception:  # a database restart, say: log it, keep serving
                 log.exception("scheduler pass failed; trying again in 1 s")
                 stop.wait(1.0)
-            self.passes += 1
 
     def _listen(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                listener = self.store.listen()
+                listener = self.store.listen(SCHEDULES)
             except Exception:
                 log.exception("cannot listen for wake-ups; trying again in 1 s")
                 stop.wait(1.0)

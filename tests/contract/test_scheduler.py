@@ -5,6 +5,7 @@ and replicas racing over the same schedules."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -334,3 +335,34 @@ def test_three_replicas_fire_each_fire_exactly_once_and_miss_none(
     states = Counter(r[2] for r in rows)
     assert set(states) <= {"QUEUED", "SKIPPED"}
     assert states["QUEUED"] > 0 and states["SKIPPED"] > 0  # forbid skipped behind queued ones
+
+
+def test_a_sleeping_scheduler_wakes_for_a_new_schedule_and_not_for_batch_work(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """The real loop, asleep with nothing scheduled (it would sleep max_sleep = 60 s): a new
+    schedule wakes it at once; a stream of plain invocations does not."""
+    from iguazu.models import InvocationRequest
+
+    from ..waiting import eventually
+
+    batch = make_batch(any_store, tmp_path)
+    scheduler = Scheduler(store=any_store, batch=batch, max_sleep=60.0)
+    stop = threading.Event()
+    runner = threading.Thread(target=scheduler.run, args=(stop,), daemon=True)
+    runner.start()
+    try:
+        eventually(lambda: scheduler.passes >= 1)
+        passes = scheduler.passes
+        for _ in range(30):
+            batch.submit(InvocationRequest(family="demo", job_name="noop"))
+        time.sleep(0.5)  # what a wake-up would have needed to cause a pass, many times over
+        assert scheduler.passes == passes
+        s = Schedules(store=any_store, batch=batch).create(
+            ScheduleRequest(family="demo", job_name="noop", cron="* * * * * ?")
+        )
+        eventually(lambda: len(fired(any_store, s.id)) >= 2, timeout=10)
+    finally:
+        stop.set()
+        scheduler.poke.set()
+        runner.join(10)

@@ -15,7 +15,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..models import State
 from . import tables as t
-from .wakeup import CHANNEL, Listener, PostgresListener, SocketWakeup
+from .wakeup import SCHEDULES, WORK, Listener, PostgresListener, SocketWakeup
+
+QUIET = "iguazu_quiet"  # conn.info key: this write changed nothing, wake nobody
 
 
 class Database:
@@ -26,13 +28,16 @@ class Database:
         self.dialect = sa.engine.make_url(url).get_backend_name()
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(url, echo)
-            self._wakeup: SocketWakeup | None = SocketWakeup(_wake_dir(url))
+            self._wakeups: dict[str, SocketWakeup] | None = {
+                WORK: SocketWakeup(_wake_dir(url)),
+                SCHEDULES: SocketWakeup(_wake_dir(url, "-s")),
+            }
             self._writers: contextlib.AbstractContextManager[object] = threading.Lock()
         elif self.dialect == "postgresql":
             if url.startswith("postgresql://"):
                 url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
             self.engine = sa.create_engine(url, echo=echo, pool_size=10, max_overflow=20)
-            self._wakeup = None
+            self._wakeups = None
             self._writers = contextlib.nullcontext()  # row locks: writers run side by side
         else:
             raise ValueError(f"unsupported database {self.dialect!r}: use sqlite or postgresql")
@@ -52,19 +57,21 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
-        if self._wakeup is not None:
-            self._wakeup.close()
+        for wakeup in (self._wakeups or {}).values():
+            wakeup.close()
 
-    def listen(self) -> Listener:
-        """A listener woken by every change that may make work for a dispatcher."""
-        if self._wakeup is not None:
-            return self._wakeup.listen()
-        return PostgresListener(
-            self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        )
+    def listen(self, channel: str = WORK) -> Listener:
+        """A listener woken by every change on `channel`: WORK (what a dispatcher may have
+        to do) or SCHEDULES (schedules changed)."""
+        if self._wakeups is not None:
+            return self._wakeups[channel].listen()
+        url = self.engine.url.set(drivername="postgresql")
+        return PostgresListener(url.render_as_string(hide_password=False), channel)
 
     @contextlib.contextmanager
-    def _write(self, notify: bool = False) -> Iterator[Connection]:
+    def _write(self, notify: bool = False, channel: str = WORK) -> Iterator[Connection]:
+        """A write transaction. With `notify`, the channel's listeners are woken after it
+        commits, unless the block found nothing to change and said so: conn.info[QUIET]."""
         # SQLite has one writer at a time, and a writer that finds the lock taken sleeps
         # (1, 2, 5, 10 ms...) before it tries again: threads of one process queue on a lock
         # of ours instead, which hands over at once.
@@ -72,13 +79,14 @@ class Database:
             conn.execution_options(iguazu_write=True)
             with conn.begin():
                 yield conn
+                notify = notify and not conn.info.pop(QUIET, False)
                 if notify and self.dialect == "postgresql":
-                    conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
-        if notify and self._wakeup is not None:
-            self._wakeup.notify()
+                    conn.exec_driver_sql(f"NOTIFY {channel}")
+        if notify and self._wakeups is not None:
+            self._wakeups[channel].notify()
 
-    def notify(self) -> None:
-        with self._write(notify=True):
+    def notify(self, channel: str = WORK) -> None:
+        with self._write(notify=True, channel=channel):
             pass
 
     @staticmethod
@@ -94,14 +102,14 @@ class Database:
             conn.execute(t.events.insert(), rows)
 
 
-def _wake_dir(url: str) -> Path:
+def _wake_dir(url: str, suffix: str = "") -> Path:
     """Where the wake-up sockets of a SQLite database live: beside its file. Kept short, as
     a Unix socket path may not pass 107 bytes."""
     path = sa.engine.make_url(url).database
     if not path or path == ":memory:":
         raise ValueError("in-memory SQLite is not shared between connections: use a file")
     digest = hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"iguazu-wake-{digest}"
+    return Path(tempfile.gettempdir()) / f"iguazu-wake-{digest}{suffix}"
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,6 @@ from sqlalchemy.engine import Connection
 
 from ..models import Invocation, Isolation, Misfire, Overlap, Schedule, State
 from . import tables as t
-from .database import Database
 
 INVOCATION_FIELDS = [c for c in t.invocations.c if c.name != "next_try_at"]
 SCHEDULE_FIELDS = list(t.schedules.c)
@@ -35,12 +35,24 @@ def schedule(row: Any) -> Schedule:
     return Schedule(**values)
 
 
-def insert_invocation(conn: Connection, inv: Invocation, message: str) -> None:
-    """The invocation and its first event. One held by `waits_for` is not runnable until
-    the invocation it waits for ends (store.finish_many releases it)."""
-    values = {c.name: getattr(inv, c.name) for c in INVOCATION_FIELDS}
-    values["state"] = inv.state.value
-    values["isolation"] = None
-    values["next_try_at"] = HELD if inv.waits_for else inv.not_before or inv.created_at
-    conn.execute(t.invocations.insert().values(**values))
-    Database._event(conn, inv.id, inv.created_at, inv.state, message)
+def insert_invocations(conn: Connection, items: Iterable[tuple[Invocation, str]]) -> None:
+    """Invocations and their first events, in two statements. One held by `waits_for` is not
+    runnable until the invocation it waits for ends (store.finish_many releases it)."""
+    rows, events = [], []
+    for inv, message in items:
+        values = {c.name: getattr(inv, c.name) for c in INVOCATION_FIELDS}
+        values["state"] = inv.state.value
+        values["isolation"] = None
+        values["next_try_at"] = HELD if inv.waits_for else inv.not_before or inv.created_at
+        rows.append(values)
+        events.append(
+            {
+                "invocation_id": inv.id,
+                "at": inv.created_at,
+                "state": inv.state.value,
+                "message": message,
+            }
+        )
+    if rows:  # a statement without .values() compiles once and is cached
+        conn.execute(t.invocations.insert(), rows)
+        conn.execute(t.events.insert(), events)

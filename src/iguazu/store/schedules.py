@@ -21,8 +21,9 @@ from sqlalchemy.engine import Connection
 from ..errors import NotFound
 from ..models import Invocation, Schedule, State
 from . import tables as t
-from .database import Database
-from .rows import INVOCATION_FIELDS, SCHEDULE_FIELDS, insert_invocation, invocation, schedule
+from .database import QUIET, Database
+from .rows import INVOCATION_FIELDS, SCHEDULE_FIELDS, insert_invocations, invocation, schedule
+from .wakeup import SCHEDULES
 
 
 class ScheduleMoved(Exception):
@@ -42,10 +43,23 @@ class Firing:
 
 Decide = Callable[[Schedule, list[Invocation]], Firing]
 
+# Moves a schedule on from the next_fire_at read, or from nothing (0 rows: another scheduler
+# fired it). Built once, so each execution reuses the compiled statement.
+_MOVE = (
+    t.schedules.update()
+    .where(
+        t.schedules.c.id == sa.bindparam("sid"), t.schedules.c.next_fire_at == sa.bindparam("read")
+    )
+    .values(
+        next_fire_at=sa.bindparam("next_fire_at", type_=t.UTCDateTime),
+        last_fire_at=sa.bindparam("last_fire_at", type_=t.UTCDateTime),
+    )
+)
+
 
 class ScheduleQueries(Database):
     def create_schedule(self, s: Schedule) -> None:
-        with self._write(notify=True) as conn:
+        with self._write(notify=True, channel=SCHEDULES) as conn:
             conn.execute(t.schedules.insert().values(**_values(s)))
 
     def get_schedule(self, schedule_id: str) -> Schedule:
@@ -82,7 +96,7 @@ class ScheduleQueries(Database):
     def update_schedule(self, schedule_id: str, **values: object) -> Schedule:
         """Set columns of one schedule (a pause, a resume with its new next fire)."""
         c = t.schedules.c
-        with self._write(notify=True) as conn:
+        with self._write(notify=True, channel=SCHEDULES) as conn:
             row = conn.execute(
                 t.schedules.update()
                 .where(c.id == schedule_id)
@@ -95,7 +109,7 @@ class ScheduleQueries(Database):
 
     def delete_schedule(self, schedule_id: str) -> None:
         """Its invocations stay, with their schedule_id, as history."""
-        with self._write(notify=True) as conn:
+        with self._write(notify=True, channel=SCHEDULES) as conn:
             gone = conn.execute(
                 t.schedules.delete().where(t.schedules.c.id == schedule_id)
             ).rowcount
@@ -128,7 +142,7 @@ class ScheduleQueries(Database):
     def add_fired(self, inv: Invocation, message: str) -> None:
         """One invocation for a schedule, outside the due loop ("trigger now")."""
         with self._write(notify=True) as conn:
-            insert_invocation(conn, inv, message)
+            insert_invocations(conn, [(inv, message)])
 
     def fire_due(self, now: datetime, decide: Decide, *, limit: int = 200) -> int:
         """Lock up to `limit` due schedules, let `decide` plan each one's fires given its live
@@ -146,20 +160,26 @@ class ScheduleQueries(Database):
         with self._write(notify=True) as conn:
             schedules = [schedule(r) for r in conn.execute(due)]
             if not schedules:
+                conn.info[QUIET] = True
                 return 0
             live = _live(conn, [s.id for s in schedules], self.dialect == "postgresql")
+            new: list[tuple[Invocation, str]] = []
             for s in schedules:
                 firing = decide(s, live.get(s.id, []))
                 self._cancel_replaced(conn, firing.cancel, now)
-                for inv, message in firing.new:
-                    insert_invocation(conn, inv, message)
+                new += firing.new
                 moved = conn.execute(
-                    t.schedules.update()
-                    .where(c.id == s.id, c.next_fire_at == s.next_fire_at)
-                    .values(next_fire_at=firing.next_fire_at, last_fire_at=firing.last_fire_at)
+                    _MOVE,
+                    {
+                        "sid": s.id,
+                        "read": s.next_fire_at,
+                        "next_fire_at": firing.next_fire_at,
+                        "last_fire_at": firing.last_fire_at,
+                    },
                 ).rowcount
                 if not moved:
                     raise ScheduleMoved(s.id)
+            insert_invocations(conn, new)
         return len(schedules)
 
     def _cancel_replaced(
@@ -200,12 +220,13 @@ def _live(
     sees the held one. QUEUED ones are not locked, so that a dispatcher ending a started one
     (which then releases QUEUED ones) never waits on us while we wait on it."""
     c = t.invocations.c
+    started, queued = (State.STARTING.value, State.RUNNING.value), (State.QUEUED.value,)
     rows: list[sa.Row[Any]] = []
-    for states in ((State.STARTING.value, State.RUNNING.value), (State.QUEUED.value,)):
+    for states in (started, queued) if lock else (started + queued,):
         query = sa.select(*INVOCATION_FIELDS).where(
             c.schedule_id.in_(schedule_ids), c.state.in_(states)
         )
-        if lock and states[0] != State.QUEUED.value:
+        if lock and states == started:
             query = query.with_for_update()
         rows += conn.execute(query).all()
     live: dict[str, list[Invocation]] = {}

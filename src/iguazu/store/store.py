@@ -19,7 +19,7 @@ from ..models import Event, Exit, Invocation, Launch, State
 from . import tables as t
 from .agents import AgentQueries
 from .rows import INVOCATION_FIELDS as _INVOCATION_FIELDS
-from .rows import insert_invocation
+from .rows import insert_invocations
 from .rows import invocation as _invocation
 from .schedules import ScheduleQueries
 
@@ -48,7 +48,7 @@ class Store(ScheduleQueries, AgentQueries):
         return inv, True
 
     def _insert(self, conn: Connection, inv: Invocation, message: str) -> None:
-        insert_invocation(conn, inv, message)
+        insert_invocations(conn, [(inv, message)])
 
     def by_key(self, key: str) -> Invocation | None:
         with self.engine.connect() as conn:

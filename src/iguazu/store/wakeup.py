@@ -1,9 +1,10 @@
 """Wake-ups: new work reaches a waiting dispatcher in milliseconds instead of at its next poll.
 
 On SQLite every process that writes work sends a datagram to each listener's Unix socket in
-a directory beside the database file (API and dispatcher may be separate processes on one
-machine). On PostgreSQL every write that makes work sends `NOTIFY iguazu` inside its
-transaction, and each listener holds its own connection with `LISTEN iguazu`.
+a directory named after the database file (API and dispatcher may be separate processes on
+one machine). On PostgreSQL every write that makes work sends `NOTIFY iguazu` inside its
+transaction, and each listener holds its own connection with `LISTEN iguazu`. Changes to
+schedules go to their own channel (directory), so that a busy batch does not wake schedulers.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import socket
 from pathlib import Path
 from typing import Protocol
 
-CHANNEL = "iguazu"
+WORK = "iguazu"  # invocations to run, exits, cancels: dispatchers listen
+SCHEDULES = "iguazu_schedules"  # schedules created, paused, resumed, deleted: schedulers listen
 
 
 class Listener(Protocol):
@@ -86,13 +88,13 @@ class _SocketListener:
 
 
 class PostgresListener:
-    """A dedicated autocommit connection that LISTENs on the channel."""
+    """A dedicated autocommit connection that LISTENs on one channel (WORK or SCHEDULES)."""
 
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, channel: str = WORK) -> None:
         import psycopg
 
         self._conn = psycopg.connect(conninfo, autocommit=True)
-        self._conn.execute(f"LISTEN {CHANNEL}")
+        self._conn.execute(f"LISTEN {channel}")
 
     def wait(self, timeout: float) -> bool:
         woken = False
