@@ -113,11 +113,12 @@ def idle_pass_ms(scheduler: Scheduler, clock: Clock, n: int = 200) -> float:
     return statistics.median(times)
 
 
-def lateness_ms(store: Store, since: datetime) -> list[float]:
+def lateness_ms(store: Store, since: datetime) -> list[tuple[datetime, float]]:
+    """(fire time, created_at - fire time in ms) of each invocation fired since `since`."""
     c = t.invocations.c
     with store.engine.connect() as conn:
-        rows = conn.execute(sa.select(c.created_at, c.fire_time).where(c.fire_time >= since)).all()
-    return [(r.created_at - r.fire_time).total_seconds() * 1000 for r in rows]
+        rows = conn.execute(sa.select(c.created_at, c.fire_time).where(c.fire_time >= since))
+        return [(r.fire_time, (r.created_at - r.fire_time).total_seconds() * 1000) for r in rows]
 
 
 def main() -> None:
