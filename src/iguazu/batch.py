@@ -91,17 +91,25 @@ class Batch:
         return (created if fresh else self._same_request(created, request)), fresh
 
     def resolve(
-        self, family: str, job_name: str, queue_name: str | None, parameters: dict[str, Any]
+        self,
+        family: str,
+        job_name: str,
+        queue_name: str | None,
+        parameters: dict[str, Any],
+        *,
+        placeable: bool = True,
     ) -> tuple[JobSpec, Queue, dict[str, Any]]:
         """The job, its queue and its validated parameters, or the error that says why not
-        (UnknownJob, UnknownQueue, InvalidParameters, Unplaceable)."""
+        (UnknownJob, UnknownQueue, InvalidParameters, and Unplaceable unless `placeable` is
+        False: a scheduled fire waits for an agent to come back rather than fail)."""
         spec = self.registry.get(family, job_name)
         queue_name = queue_name or spec.queue
         queue = self.queues.get(queue_name)
         if queue is None:
             raise UnknownQueue(queue_name, sorted(self.queues))
         parameters = spec.validate(parameters)
-        self.check_placeable(spec)
+        if placeable:
+            self.check_placeable(spec)
         return spec, queue, parameters
 
     @staticmethod

@@ -231,6 +231,9 @@ class Dispatcher:
             attempt=inv.attempt + 1,
             retry_of=inv.id,
             cancel_requested=False,
+            fire_time=None,  # the fire's key stays with its first attempt
+            deadline_at=None,
+            waits_for=None,
         )
         return retry, (
             f"retry of {inv.id} (attempt {retry.attempt} of {inv.max_attempts}) "

@@ -175,19 +175,19 @@ class ScheduleRequest:
     description: str = ""
 
     def __post_init__(self) -> None:
-        durations = {  # name: (value, may it be 0, most)
-            "misfire_grace": (self.misfire_grace, True, MAX_GRACE),
-            "catchup_window": (self.catchup_window, False, MAX_SPAN),
-            "start_deadline": (self.start_deadline, False, MAX_SPAN),
+        # Enum members from their names, for callers that pass "allow" or "all".
+        object.__setattr__(self, "overlap", Overlap(self.overlap))
+        object.__setattr__(self, "misfire", Misfire(self.misfire))
+        durations = {  # name: (value, least, most)
+            # A scheduler wakes a few ms after a fire time: less than 1 s of grace would
+            # make every fire a misfire.
+            "misfire_grace": (self.misfire_grace, 1.0, MAX_GRACE),
+            "catchup_window": (self.catchup_window, 1.0, MAX_SPAN),
+            "start_deadline": (self.start_deadline, 1.0, MAX_SPAN),
         }
-        for name, (value, zero, most) in durations.items():
-            if value is None:
-                continue
-            if not (
-                math.isfinite(value) and (value > 0 or (zero and value == 0)) and value <= most
-            ):
-                low = "0" if zero else "more than 0"
-                raise ValueError(f"{name} must be {low} to {most:g} seconds, not {value:g}")
+        for name, (value, least, most) in durations.items():
+            if value is not None and not (math.isfinite(value) and least <= value <= most):
+                raise ValueError(f"{name} must be {least:g} to {most:g} seconds, not {value:g}")
         if not 1 <= self.catchup_limit <= MAX_CATCHUP_LIMIT:
             raise ValueError(f"catchup_limit must be 1 to {MAX_CATCHUP_LIMIT}")
 

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from .batch import Batch, new_invocation
-from .cron import Cron, parse
+from .cron import Cron, next_fire, parse
 from .errors import InvalidRequest
 from .firing import Fire, Plan, Policy, plan
 from .models import Invocation, Overlap, Schedule, State, new_id, utcnow
@@ -34,6 +34,8 @@ from .store.schedules import Firing, ScheduleMoved
 from .store.wakeup import SCHEDULES
 
 log = logging.getLogger(__name__)
+
+REPLICA_BACKOFF = 0.05  # seconds; see run()
 
 
 class Scheduler:
@@ -63,9 +65,12 @@ class Scheduler:
         while not stop.is_set():
             self.poke.clear()
             try:
-                self.step()
+                fired = self.step()
                 self.passes += 1
-                self.poke.wait(self.sleep_for())
+                wait = self.sleep_for()
+                if not fired and wait == 0:  # due, but a replica holds it (SKIP LOCKED)
+                    wait = REPLICA_BACKOFF
+                self.poke.wait(wait)
             except Exception:  # a database restart, say: log it, keep serving
                 log.exception("scheduler pass failed; trying again in 1 s")
                 stop.wait(1.0)
@@ -103,7 +108,7 @@ class Scheduler:
         fired = 0
         while True:
             try:
-                n = self.store.fire_due(now, self._decide, limit=self.batch_size)
+                n = self.store.fire_due(now, self._decide, self._failed, limit=self.batch_size)
             except ScheduleMoved as exc:  # a replica fired it first; read again
                 log.info("schedule %s was fired by another scheduler; reading again", exc)
                 continue
@@ -128,7 +133,7 @@ class Scheduler:
         firing = Firing(next_fire_at=p.next_fire_at, last_fire_at=p.fires[-1].at)
         try:
             spec, queue, parameters = self.batch.resolve(
-                s.family, s.job_name, s.queue, s.parameters
+                s.family, s.job_name, s.queue, s.parameters, placeable=False
             )
         except InvalidRequest as exc:  # the job was removed or changed since it was saved
             for fire in p.fires:
@@ -166,6 +171,21 @@ class Scheduler:
                 if s.overlap is not Overlap.ALLOW:
                     before = inv
         return firing
+
+    def _failed(self, s: Schedule, exc: Exception) -> Firing:
+        """Deciding raised (a bug, or a zone this host lacks): record it as one FAILED
+        invocation of the schedule, and go on from its next fire after now."""
+        now = self.clock()
+        try:
+            following = next_fire(_parse(s.cron), now, s.timezone)
+        except Exception:
+            following = None  # it cannot be computed here either: the schedule stops
+        due = s.next_fire_at.isoformat() if s.next_fire_at else "?"
+        reason = f"the scheduler could not fire it from {due} to {now.isoformat()}: {exc!r}"
+        if following is None:
+            reason += "; it will not fire again until it is saved again"
+        inv, message = _record(s, None, State.FAILED, reason, now)
+        return Firing(next_fire_at=following, last_fire_at=s.last_fire_at, new=[(inv, message)])
 
     def _replace(
         self,
@@ -216,7 +236,7 @@ def _ended(inv: Invocation, state: State, reason: str, now: datetime) -> tuple[I
 
 
 def _record(
-    s: Schedule, at: datetime, state: State, reason: str, now: datetime
+    s: Schedule, at: datetime | None, state: State, reason: str, now: datetime
 ) -> tuple[Invocation, str]:
     """A fire of a schedule whose job cannot be resolved: recorded, never run."""
     inv = Invocation(

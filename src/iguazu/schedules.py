@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .batch import Batch, new_invocation
 from .cron import Cron, describe, fires, next_fire, parse
@@ -83,8 +83,11 @@ class Schedules:
         return self.store.update_schedule(schedule_id, paused=True, updated_at=self.clock())
 
     def resume(self, schedule_id: str) -> Schedule:
-        """It fires again from its next fire time after now."""
+        """It fires again from its next fire time after now. An active schedule is left as it
+        is: its missed fires, if any, are the misfire policy's to decide."""
         schedule = self.store.get_schedule(schedule_id)
+        if not schedule.paused:
+            return schedule
         now = self.clock()
         following = next_fire(parse(schedule.cron), now, schedule.timezone)
         return self.store.update_schedule(
@@ -103,6 +106,8 @@ class Schedules:
             schedule.family, schedule.job_name, schedule.queue, schedule.parameters
         )
         now = self.clock()
+        if now.microsecond == 0:  # whole seconds are the fires' keys
+            now += timedelta(microseconds=1)
         inv = new_invocation(spec, queue, parameters, now, schedule_id=schedule.id, fire_time=now)
         self.store.add_fired(inv, f"triggered by hand from schedule {schedule.id}")
         return inv

@@ -366,3 +366,79 @@ def test_a_sleeping_scheduler_wakes_for_a_new_schedule_and_not_for_batch_work(
         stop.set()
         scheduler.poke.set()
         runner.join(10)
+
+
+def test_a_bad_schedule_is_recorded_failed_and_the_others_still_fire(
+    parts: tuple[Schedules, Scheduler, Clock],
+) -> None:
+    """A schedule whose zone this host lacks (saved elsewhere) makes deciding raise: it gets
+    one FAILED record with the reason, and the schedule behind it fires as usual."""
+    schedules, scheduler, clock = parts
+    store = scheduler.store
+    good = add(schedules, "* * * * * ?", overlap=Overlap.ALLOW)
+    bad = good.replace(id="bad-zone-0000000", timezone="Mars/Olympus_Mons")
+    store.create_schedule(bad.replace(next_fire_at=good.next_fire_at - timedelta(seconds=1)))  # type: ignore[operator]
+    clock.now = good.next_fire_at  # type: ignore[assignment]
+    scheduler.step()
+    (failed,) = store.schedule_invocations(bad.id)
+    assert failed.state is State.FAILED and "Mars/Olympus_Mons" in (failed.reason or "")
+    assert store.get_schedule(bad.id).next_fire_at is None  # cannot be computed here either
+    assert [i.state for i in fired(store, good.id)] == [State.QUEUED]
+
+
+def test_a_trigger_on_a_fire_second_does_not_take_the_fires_key(
+    parts: tuple[Schedules, Scheduler, Clock],
+) -> None:
+    schedules, scheduler, clock = parts
+    s = add(schedules, "* * * * * ?", overlap=Overlap.ALLOW)
+    clock.now = s.next_fire_at  # type: ignore[assignment]
+    triggered = schedules.trigger(s.id)
+    assert triggered.fire_time != s.next_fire_at
+    scheduler.step()
+    assert [i.fire_time for i in fired(scheduler.store, s.id)] == [
+        s.next_fire_at,
+        triggered.fire_time,
+    ]
+
+
+def test_resume_leaves_an_active_schedules_missed_fires_to_its_misfire_policy(
+    parts: tuple[Schedules, Scheduler, Clock],
+) -> None:
+    schedules, scheduler, clock = parts
+    s = add(schedules, "* * * * *", misfire=Misfire.SKIP)
+    clock.advance(600)
+    assert schedules.resume(s.id).next_fire_at == s.next_fire_at
+    scheduler.step()
+    assert len([i for i in fired(scheduler.store, s.id) if i.state is State.SKIPPED]) >= 9
+
+
+def test_a_retry_of_a_fired_invocation_is_recorded_with_its_exit(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A scheduled job that opts in to retries: its failure and the new attempt are written
+    together; the attempt keeps the schedule but not the fire's key."""
+    from iguazu.dispatcher import Dispatcher
+    from iguazu.models import Exit
+
+    registry = JobRegistry.load(("iguazu.examples", "tests.jobs.corejobs"))
+    batch = Batch(store=any_store, registry=registry, queues=DEFAULT_QUEUES, log_dir=tmp_path)
+    clock = Clock(utcnow())
+    s = Schedules(store=any_store, batch=batch, clock=clock).create(
+        ScheduleRequest(
+            family="core",
+            job_name="flaky",
+            cron="* * * * * ?",
+            parameters={"path": str(tmp_path / "f")},
+        )
+    )
+    clock.now = s.next_fire_at  # type: ignore[assignment]
+    Scheduler(store=any_store, batch=batch, clock=clock).step()
+    (inv,) = fired(any_store, s.id)
+    start(any_store, inv, clock.now)
+    dispatcher = Dispatcher(store=any_store, registry=registry, cluster=None)  # type: ignore[arg-type]
+    exit_ = Exit(invocation_id=inv.id, state=State.FAILED, exit_code=1, reason="exit 1")
+    assert any_store.finish_many([exit_], clock.now, retry=dispatcher._retry)
+    first, again = sorted(any_store.schedule_invocations(s.id), key=lambda i: i.attempt)
+    assert first.state is State.FAILED
+    assert again.state is State.QUEUED and again.retry_of == first.id
+    assert again.schedule_id == s.id and again.fire_time is None and again.waits_for is None

@@ -114,7 +114,7 @@ def test_a_quartz_schedule_keeps_every_option_and_validated_parameters(
         queue="high",
         overlap="replace",
         misfire="all",
-        misfire_grace=0,
+        misfire_grace=1,
         catchup_window=3600,
         catchup_limit=1000,
         start_deadline=600,
@@ -126,7 +126,7 @@ def test_a_quartz_schedule_keeps_every_option_and_validated_parameters(
     )
     assert s["parameters"] == {"work": 5, "message": "I am running my job!"}  # defaults filled
     assert (s["queue"], s["overlap"], s["misfire"], s["paused"]) == ("high", "replace", "all", True)
-    assert (s["misfire_grace"], s["catchup_window"], s["catchup_limit"]) == (0, 3600, 1000)
+    assert (s["misfire_grace"], s["catchup_window"], s["catchup_limit"]) == (1, 3600, 1000)
     assert s["start_deadline"] == 600
     fire = at(s["next_fire_at"])
     assert fire.astimezone(PARIS).time() == time(12)
@@ -382,11 +382,11 @@ BAD_SCHEDULES = [
         id="missing cron",
     ),
     pytest.param(
-        {**DAILY, "misfire_grace": -1},
+        {**DAILY, "misfire_grace": 0},
         422,
         "InvalidRequest",
-        "misfire_grace: Input should be greater than or equal to 0",
-        id="negative grace",
+        "misfire_grace: Input should be greater than or equal to 1",
+        id="grace 0",
     ),
     pytest.param(
         {**DAILY, "misfire_grace": 86401},
@@ -413,7 +413,7 @@ BAD_SCHEDULES = [
         {**DAILY, "catchup_window": 0},
         422,
         "InvalidRequest",
-        "catchup_window: Input should be greater than 0",
+        "catchup_window: Input should be greater than or equal to 1",
         id="catchup_window 0",
     ),
     pytest.param(
@@ -427,7 +427,7 @@ BAD_SCHEDULES = [
         {**DAILY, "start_deadline": 0},
         422,
         "InvalidRequest",
-        "start_deadline: Input should be greater than 0",
+        "start_deadline: Input should be greater than or equal to 1",
         id="start_deadline 0",
     ),
     pytest.param(

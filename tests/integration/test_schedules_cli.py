@@ -326,8 +326,8 @@ def test_cli_pause_resume_trigger_show_and_rm(server: Server, store: Store) -> N
         (["demo", "sleep", "0 3 * * *", "-"], "seconds: Input should be greater than or equal"),
         (["demo/noop", "0", "3", "*", "*", "*"], "quote the cron expression as one word"),
         (["demo/noop"], "expected FAMILY/JOB CRON [PARAMS.json]"),
-        (["demo/noop", "* * * * *", "--grace", "-1"], "must be 0 to 86400 seconds, not -1"),
-        (["demo/noop", "* * * * *", "--grace", "1e9"], "must be 0 to 86400 seconds, not 1e+09"),
+        (["demo/noop", "* * * * *", "--grace", "-1"], "must be 1 to 86400 seconds, not -1"),
+        (["demo/noop", "* * * * *", "--grace", "1e9"], "must be 1 to 86400 seconds, not 1e+09"),
         (["demo/noop", "* * * * *", "missing.json"], "cannot read parameters from missing.json"),
     ],
 )

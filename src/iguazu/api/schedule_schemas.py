@@ -38,14 +38,14 @@ class ScheduleIn(BaseModel):
     overlap: Overlap = Overlap.FORBID
     misfire: Misfire = Misfire.LATEST
     misfire_grace: float = Field(
-        default=60.0, ge=0, le=MAX_GRACE, description="seconds a fire may be late"
+        default=60.0, ge=1, le=MAX_GRACE, description="seconds a fire may be late"
     )
     catchup_window: float = Field(
-        default=86400.0, gt=0, le=MAX_SPAN, description="misfire all: seconds back"
+        default=86400.0, ge=1, le=MAX_SPAN, description="misfire all: seconds back"
     )
     catchup_limit: int = Field(default=10, ge=1, le=MAX_CATCHUP_LIMIT)
     start_deadline: float | None = Field(
-        default=None, gt=0, le=MAX_SPAN, description="seconds after its fire it may start"
+        default=None, ge=1, le=MAX_SPAN, description="seconds after its fire it may start"
     )
     paused: bool = False
     description: str = Field(default="", max_length=1000)

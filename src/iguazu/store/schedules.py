@@ -10,6 +10,7 @@ on `(schedule_id, fire_time)` refuses a second invocation of the same fire.
 from __future__ import annotations
 
 import builtins
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,8 @@ from . import tables as t
 from .database import QUIET, Database
 from .rows import INVOCATION_FIELDS, SCHEDULE_FIELDS, insert_invocations, invocation, schedule
 from .wakeup import SCHEDULES
+
+log = logging.getLogger(__name__)
 
 
 class ScheduleMoved(Exception):
@@ -42,6 +45,7 @@ class Firing:
 
 
 Decide = Callable[[Schedule, list[Invocation]], Firing]
+Failed = Callable[[Schedule, Exception], Firing]  # what to record when deciding raised
 
 # Moves a schedule on from the next_fire_at read, or from nothing (0 rows: another scheduler
 # fired it). Built once, so each execution reuses the compiled statement.
@@ -144,10 +148,12 @@ class ScheduleQueries(Database):
         with self._write(notify=True) as conn:
             insert_invocations(conn, [(inv, message)])
 
-    def fire_due(self, now: datetime, decide: Decide, *, limit: int = 200) -> int:
+    def fire_due(self, now: datetime, decide: Decide, failed: Failed, *, limit: int = 200) -> int:
         """Lock up to `limit` due schedules, let `decide` plan each one's fires given its live
-        invocations, and write all of it in one transaction. Returns how many schedules were
-        fired (0: nothing was due)."""
+        invocations, and write all of it in one transaction, each schedule in a savepoint: a
+        schedule whose firing raises gets what `failed` says instead (a FAILED record, and
+        its next fire after now), so one bad schedule never stops the others. Returns how
+        many schedules were fired (0: nothing was due)."""
         c = t.schedules.c
         due = (
             sa.select(*SCHEDULE_FIELDS)
@@ -163,31 +169,49 @@ class ScheduleQueries(Database):
                 conn.info[QUIET] = True
                 return 0
             live = _live(conn, [s.id for s in schedules], self.dialect == "postgresql")
-            new: list[tuple[Invocation, str]] = []
             for s in schedules:
-                firing = decide(s, live.get(s.id, []))
-                self._cancel_replaced(conn, firing.cancel, now)
-                new += firing.new
-                moved = conn.execute(
-                    _MOVE,
-                    {
-                        "sid": s.id,
-                        "read": s.next_fire_at,
-                        "next_fire_at": firing.next_fire_at,
-                        "last_fire_at": firing.last_fire_at,
-                    },
-                ).rowcount
-                if not moved:
-                    raise ScheduleMoved(s.id)
-            insert_invocations(conn, new)
+                try:
+                    with conn.begin_nested():
+                        self._apply(conn, s, decide(s, live.get(s.id, [])), now)
+                except ScheduleMoved:
+                    raise
+                except Exception as exc:
+                    log.exception("firing schedule %s failed", s.id)
+                    with conn.begin_nested():
+                        self._apply(conn, s, failed(s, exc), now)
         return len(schedules)
+
+    def _apply(self, conn: Connection, s: Schedule, firing: Firing, now: datetime) -> None:
+        started = self._cancel_replaced(conn, firing.cancel, now)
+        new = firing.new
+        if started:  # a replaced one was claimed since it was read: the new one waits for it
+            new = [
+                (inv.replace(waits_for=started[-1]), message)
+                if inv.state is State.QUEUED and inv.waits_for is None
+                else (inv, message)
+                for inv, message in new
+            ]
+        insert_invocations(conn, new)
+        moved = conn.execute(
+            _MOVE,
+            {
+                "sid": s.id,
+                "read": s.next_fire_at,
+                "next_fire_at": firing.next_fire_at,
+                "last_fire_at": firing.last_fire_at,
+            },
+        ).rowcount
+        if not moved:
+            raise ScheduleMoved(s.id)
 
     def _cancel_replaced(
         self, conn: Connection, cancel: Sequence[tuple[Invocation, str]], now: datetime
-    ) -> None:
-        """Overlap `replace`: a QUEUED one ends CANCELLED at once, a live one is flagged for
-        its agent to kill (the new invocation waits for it)."""
+    ) -> list[str]:
+        """Overlap `replace`: a QUEUED one ends CANCELLED at once, a started one is flagged
+        for its agent to kill. Returns the ids of those found started (the new invocation
+        waits for them)."""
         c = t.invocations.c
+        started = []
         for inv, why in cancel:
             ended = conn.execute(
                 t.invocations.update()
@@ -197,17 +221,17 @@ class ScheduleQueries(Database):
             if ended:
                 self._event(conn, inv.id, now, State.CANCELLED, why)
                 continue
-            flagged = conn.execute(
+            row = conn.execute(
                 t.invocations.update()
-                .where(
-                    c.id == inv.id,
-                    c.state.in_([State.STARTING.value, State.RUNNING.value]),
-                    c.cancel_requested == sa.false(),
-                )
+                .where(c.id == inv.id, c.state.in_([State.STARTING.value, State.RUNNING.value]))
                 .values(cancel_requested=True)
-            ).rowcount
-            if flagged:
-                self._event(conn, inv.id, now, inv.state, f"cancel requested: {why}")
+                .returning(c.state, c.cancel_requested)
+            ).first()
+            if row is not None:
+                started.append(inv.id)
+                if not inv.cancel_requested:
+                    self._event(conn, inv.id, now, State(row.state), f"cancel requested: {why}")
+        return started
 
 
 def _live(
@@ -221,14 +245,16 @@ def _live(
     (which then releases QUEUED ones) never waits on us while we wait on it."""
     c = t.invocations.c
     started, queued = (State.STARTING.value, State.RUNNING.value), (State.QUEUED.value,)
+    # QUEUED first: one claimed between the two reads shows up in the second, never in none.
     rows: list[sa.Row[Any]] = []
-    for states in (started, queued) if lock else (started + queued,):
+    for states in (queued, started) if lock else (started + queued,):
         query = sa.select(*INVOCATION_FIELDS).where(
             c.schedule_id.in_(schedule_ids), c.state.in_(states)
         )
-        if lock and states == started:
-            query = query.with_for_update()
+        if lock and states == started:  # in id order, as finish_many locks: no deadlock
+            query = query.order_by(c.id).with_for_update()
         rows += conn.execute(query).all()
+    rows = list({r.id: r for r in rows}.values())  # the later read wins
     live: dict[str, list[Invocation]] = {}
     for inv in sorted(map(invocation, rows), key=lambda i: (i.fire_time or i.created_at, i.id)):
         live.setdefault(inv.schedule_id or "", []).append(inv)

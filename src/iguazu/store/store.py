@@ -284,7 +284,7 @@ class Store(ScheduleQueries, AgentQueries):
         leaving = [s.value for s in from_states]
         ended = []
         with self._write(notify=True) as conn:
-            for exit_ in exits:
+            for exit_ in sorted(exits, key=lambda e: e.invocation_id):  # lock order
                 assert exit_.state.terminal
                 row = conn.execute(
                     t.invocations.update()
