@@ -2,6 +2,7 @@
 
     IguazuError
      ├── ConfigError            settings or job modules are wrong; raised at start-up
+     │    └── SandboxUnavailable  the sandbox cannot enforce its limits on this machine
      ├── InvalidRequest         the caller's input is wrong; nothing was written (HTTP 4xx)
      │    ├── UnknownJob        no job with that family and name is registered
      │    ├── InvalidParameters parameters fail the job's schema (names the field)
@@ -36,6 +37,10 @@ class IguazuError(Exception):
 
 class ConfigError(IguazuError):
     pass
+
+
+class SandboxUnavailable(ConfigError):
+    """The message says what is missing (root, bubblewrap, cgroups, a C compiler)."""
 
 
 class InvalidRequest(IguazuError):

@@ -1,0 +1,102 @@
+"""Per-run cost of the sandbox for a trivial program (`/bin/true`), beside plain subprocess
+and a bare bwrap run (the same namespaces and the /usr view, nothing of ours), all in this
+process, interleaved so that the machine's mood hits them alike. Then the parts of ours
+measured alone: the tmpfs work dir, the cgroup, the cgroup migration, bwrap as uid 65534.
+
+    sudo .venv/bin/python bench/sandbox_overhead.py [--samples 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.batch_latency import pct  # noqa: E402
+from iguazu.sandbox import (  # noqa: E402
+    Sandbox,
+    Status,
+    boxcgroup,  # noqa: E402
+)
+from iguazu.sandbox.workdir import WorkDir  # noqa: E402
+
+BARE = [
+    "bwrap", "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+    "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+    "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
+    "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev", "--", "/bin/true",
+]  # fmt: skip
+AS_BOX_USER = {"user": 65534, "group": 65534, "extra_groups": []}
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--samples", type=int, default=300)
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("sandbox_overhead: needs root (the sandbox refuses otherwise)")
+    box = Sandbox()
+    layout = boxcgroup.usable()
+    assert layout is not None
+
+    def full() -> None:
+        report = box.run(["true"])
+        assert report.status is Status.OK, report.message
+
+    def work_dir() -> None:
+        WorkDir.create(box.base_dir, size=1 << 25, inodes=1024, uid=65534, gid=65534,
+                       mount=True).remove()  # fmt: skip
+
+    def cgroup() -> None:
+        boxcgroup.create(layout, memory=1 << 28, processes=65).remove()
+
+    def migration() -> None:
+        cg = boxcgroup.create(layout, memory=1 << 28, processes=65)
+        sleeper = subprocess.Popen(["sleep", "1"])
+        t0 = time.perf_counter()
+        cg.join(sleeper.pid)
+        spent.append((time.perf_counter() - t0) * 1000)
+        cg.kill_all()
+        sleeper.wait()
+        cg.remove()
+
+    spent: list[float] = []
+    rows: dict[str, Callable[[], object]] = {
+        "subprocess /bin/true": lambda: subprocess.run(["/bin/true"]),
+        "bare bwrap (root)": lambda: subprocess.run(BARE, env={}),
+        "bare bwrap (uid 65534)": lambda: subprocess.run(BARE, env={}, **AS_BOX_USER),  # type: ignore[call-overload]
+        "sandbox run, full": full,
+        "  part: tmpfs work dir make+remove": work_dir,
+        "  part: cgroup make+limit+remove": cgroup,
+    }
+    samples: dict[str, list[float]] = {name: [] for name in rows}
+    for _ in range(10):
+        full()
+    for _ in range(args.samples):
+        for name, fn in rows.items():
+            samples[name].append(timed(fn))
+        migration()
+    samples["  part: cgroup join (a v1 migration)"] = spent
+    bare = pct(samples["bare bwrap (root)"], 50)
+    print(f"sandbox_overhead.py --samples {args.samples}")
+    print(f"{'what':42} {'p50 ms':>8} {'p95 ms':>8} {'p50/bare':>9}")
+    for name, values in samples.items():
+        p50 = pct(values, 50)
+        print(f"{name:42} {p50:8.2f} {pct(values, 95):8.2f} {p50 / bare:9.2f}")
+
+
+if __name__ == "__main__":
+    main()

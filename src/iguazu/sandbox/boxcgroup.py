@@ -1,0 +1,57 @@
+"""One box's cgroup: memory without swap, a process count, CPU accounting, kill-everything.
+
+Made per run as `<controller>/iguazu/sandbox/<token>` and removed after it; built on the
+cluster's cgroup code (v1 as on this machine, v2 where the kernel offers its controllers).
+Only the controllers a box needs: no `cpu` (a box runs one program at a time and its CPU is
+limited in time, not shared).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+
+from ..cluster import cgroups
+from ..cluster.cgroup_files import has_memsw, write
+
+V1_CONTROLLERS = ("memory", "pids", "cpuacct", "freezer")
+
+
+def usable() -> cgroups.Layout | None:
+    """The layout a box's cgroup uses here, or None when cgroups cannot be made."""
+    if not cgroups.available():
+        return None
+    found = cgroups.layout()
+    if found is None:
+        return None
+    if found.version == 1:
+        if not all(c in found.mounts for c in V1_CONTROLLERS):
+            return None
+        return replace(found, mounts={c: found.mounts[c] for c in V1_CONTROLLERS})
+    return found
+
+
+def create(layout: cgroups.Layout, *, memory: int, processes: int) -> cgroups.Cgroup:
+    """A new cgroup holding a box to `memory` bytes (swap included) and `processes`
+    processes and threads. Raises OSError (and removes what it made)."""
+    cgroup = cgroups.at(f"sandbox/{secrets.token_hex(8)}", layout)
+    try:
+        cgroup.make()
+        if layout.version == 1:
+            mem = cgroup.path("memory")
+            write(mem / "memory.limit_in_bytes", str(memory))
+            if has_memsw(layout.mounts["memory"]):
+                write(mem / "memory.memsw.limit_in_bytes", str(memory))
+            else:
+                write(mem / "memory.swappiness", "0")
+            write(cgroup.path("pids") / "pids.max", str(processes))
+        else:
+            d = cgroup.dirs[0]
+            write(d / "memory.max", str(memory))
+            if (d / "memory.swap.max").exists():
+                write(d / "memory.swap.max", "0")
+            write(d / "pids.max", str(processes))
+    except OSError:
+        cgroup.remove()
+        raise
+    return cgroup

@@ -1,0 +1,170 @@
+"""A box's only writable place: a fresh tmpfs, limited in bytes and inodes, made per run.
+
+Layout on the host (the box sees `work/` as /box and `tmp/` as /tmp; both share the limits):
+
+    <base>/box-<token>/          tmpfs, size=..., nr_inodes=..., root-owned, mode 0711
+        work/  tmp/              owned by the box's uid, mode 0700
+
+Files go in before the box exists, written by us; after the run, `collect` reads back
+only regular files, never following a link the program may have planted. Without root
+(unsafe development mode) it is a plain directory with no size limit.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import secrets
+import shutil
+import stat
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from .report import File
+
+MS_NOSUID = 0x2
+MS_NODEV = 0x4
+MNT_DETACH = 0x2
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _mount_tmpfs(target: Path, options: str) -> None:
+    if _libc.mount(b"tmpfs", os.fsencode(target), b"tmpfs", MS_NOSUID | MS_NODEV,
+                   options.encode()) != 0:  # fmt: skip
+        code = ctypes.get_errno()
+        raise OSError(code, f"cannot mount a tmpfs on {target}: {os.strerror(code)}")
+
+
+def _unmount(target: Path) -> None:
+    if _libc.umount2(os.fsencode(target), MNT_DETACH) != 0:
+        code = ctypes.get_errno()
+        if code not in (errno.EINVAL, errno.ENOENT):  # not mounted (any more)
+            raise OSError(code, f"cannot unmount {target}: {os.strerror(code)}")
+
+
+def check_name(name: str) -> tuple[str, ...]:
+    """The parts of a relative file name; raises ValueError for anything that could leave
+    the work dir or is not a plain name."""
+    parts = tuple(name.split("/"))
+    if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"file name {name!r} must be a relative path of plain names")
+    if "\0" in name:
+        raise ValueError("file names cannot hold NUL")
+    return parts
+
+
+class WorkDir:
+    def __init__(self, root: Path, uid: int, gid: int, mounted: bool) -> None:
+        self.root = root
+        self.work = root / "work"
+        self.tmp = root / "tmp"
+        self._uid, self._gid = uid, gid
+        self._mounted = mounted
+
+    @classmethod
+    def create(
+        cls, base: Path, *, size: int, inodes: int, uid: int, gid: int, mount: bool
+    ) -> WorkDir:
+        """A new, empty work dir under `base`; raises OSError (and leaves nothing)."""
+        root = base / f"box-{secrets.token_hex(8)}"
+        root.mkdir(mode=0o711)
+        box = cls(root, uid, gid, mounted=False)
+        try:
+            if mount:
+                _mount_tmpfs(root, f"size={size},nr_inodes={inodes},mode=0711")
+                box._mounted = True
+            for d in (box.work, box.tmp):
+                d.mkdir(mode=0o700)
+                if (uid, gid) != (os.geteuid(), os.getegid()):
+                    os.chown(d, uid, gid)
+        except OSError:
+            box.remove()
+            raise
+        return box
+
+    def place(self, files: Mapping[str, File]) -> None:
+        """Write the files into work/ (sub-directories made as needed), owned by the box."""
+        for name, file in files.items():
+            *dirs, leaf = check_name(name)
+            parent = self.work
+            for part in dirs:
+                parent = parent / part
+                if not parent.is_dir():
+                    parent.mkdir(mode=0o755)
+                    self._own(parent)
+            fd = os.open(parent / leaf, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            try:
+                view = memoryview(file.data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fchmod(fd, file.mode & 0o777)
+                if (self._uid, self._gid) != (os.geteuid(), os.getegid()):
+                    os.fchown(fd, self._uid, self._gid)
+            finally:
+                os.close(fd)
+
+    def _own(self, path: Path) -> None:
+        if (self._uid, self._gid) != (os.geteuid(), os.getegid()):
+            os.chown(path, self._uid, self._gid)
+
+    def collect(self, names: Iterable[str], max_bytes: int) -> tuple[dict[str, bytes], list[str]]:
+        """The files asked back that are regular files of at most `max_bytes`, read without
+        following any link; and a line for each one refused."""
+        found: dict[str, bytes] = {}
+        refused: list[str] = []
+        for name in names:
+            try:
+                found[name] = self._read(check_name(name), max_bytes)
+            except (OSError, ValueError) as exc:
+                refused.append(f"{name}: {exc.strerror if isinstance(exc, OSError) else exc}")
+        return found, refused
+
+    def _read(self, parts: tuple[str, ...], max_bytes: int) -> bytes:
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+        fd = os.open(self.work, flags | os.O_DIRECTORY)
+        try:
+            for part in parts[:-1]:
+                inner = os.open(part, flags | os.O_DIRECTORY, dir_fd=fd)
+                os.close(fd)
+                fd = inner
+            leaf = os.open(parts[-1], flags, dir_fd=fd)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise OSError(exc.errno, "is a symbolic link") from None
+            raise
+        finally:
+            os.close(fd)
+        try:
+            info = os.fstat(leaf)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+            if info.st_size > max_bytes:
+                raise OSError(errno.EFBIG, f"larger than {max_bytes} bytes")
+            return os.read(leaf, max_bytes + 1)[:max_bytes]
+        finally:
+            os.close(leaf)
+
+    def full(self) -> bool:
+        """Whether the program used up the bytes or the inodes of the work dir."""
+        if not self._mounted:
+            return False
+        try:
+            fs = os.statvfs(self.root)
+        except OSError:
+            return False
+        return fs.f_bavail == 0 or fs.f_favail == 0
+
+    def remove(self) -> None:
+        """Unmount and delete; raises OSError when that is impossible."""
+        if self._mounted:
+            _unmount(self.root)
+            self._mounted = False
+        else:
+            shutil.rmtree(self.root / "work", ignore_errors=True)
+            shutil.rmtree(self.root / "tmp", ignore_errors=True)
+        try:
+            self.root.rmdir()
+        except FileNotFoundError:
+            pass

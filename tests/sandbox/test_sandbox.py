@@ -1,0 +1,211 @@
+"""The Sandbox API as a caller sees it: what goes in, what the report says, what is left
+after a run (nothing), and the refusal where limits cannot be enforced."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import site
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+import iguazu
+from iguazu.cluster import cgroups
+from iguazu.sandbox import MIB, File, Limits, Sandbox, Status
+
+PY = "python3"  # Debian's, inside the box
+
+
+def test_stdout_stderr_and_exit_code_come_back_apart(sandbox: Sandbox) -> None:
+    report = sandbox.run(
+        [PY, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"]
+    )
+    assert report.status is Status.RUNTIME_ERROR
+    assert (report.exit_code, report.signal) == (3, None)
+    assert (report.stdout, report.stderr) == (b"out\n", b"err\n")
+    assert report.message == "exited with code 3"
+
+
+def test_stdin_larger_than_a_pipe_reaches_the_program_whole(sandbox: Sandbox) -> None:
+    data = os.urandom(3 * MIB)
+    code = "import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())"
+    report = sandbox.run([PY, "-c", code], stdin=data, limits=Limits(wall_time=20))
+    assert report.status is Status.OK, report.message
+    assert report.stdout.decode().strip() == hashlib.sha256(data).hexdigest()
+
+
+def test_a_program_that_ignores_its_stdin_still_ends(sandbox: Sandbox) -> None:
+    report = sandbox.run(["true"], stdin=b"x" * (4 * MIB))
+    assert report.status is Status.OK
+
+
+def test_files_are_placed_with_their_mode_and_read_back(sandbox: Sandbox) -> None:
+    script = b"#!/bin/sh\ncat data/in.txt | tr a-z A-Z > out.txt\n"
+    report = sandbox.run(
+        ["./run.sh"],
+        files={"run.sh": File.executable(script), "data/in.txt": b"hello"},
+        collect=["out.txt", "missing.txt"],
+    )
+    assert report.status is Status.OK, report.message
+    assert report.files == {"out.txt": b"HELLO"}
+    assert "missing.txt" in report.message
+
+
+def test_cpu_time_counts_every_thread_and_wall_time_the_run(sandbox: Sandbox) -> None:
+    code = (
+        "import threading, time\n"
+        "def spin():\n"
+        "    end = time.thread_time() + 0.3\n"
+        "    while time.thread_time() < end: pass\n"
+        "ts = [threading.Thread(target=spin) for _ in range(2)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+    )
+    report = sandbox.run([PY, "-c", code])
+    assert report.status is Status.OK, report.message
+    assert 0.6 <= report.cpu_time < 1.2
+    assert report.wall_time >= 0.3
+
+
+def test_memory_reports_the_programs_peak(sandbox: Sandbox) -> None:
+    code = "b = bytearray(40 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"
+    report = sandbox.run([PY, "-c", code], limits=Limits(memory=128 * MIB))
+    assert report.status is Status.OK, report.message
+    assert 40 * MIB <= report.max_rss < 80 * MIB
+    assert 40 * MIB <= report.memory < 100 * MIB
+
+
+def test_a_run_that_ends_well_leaves_nothing_behind(sandbox: Sandbox) -> None:
+    sandbox.run(["sh", "-c", "echo x > /box/f; sleep 0.1 &"])
+    assert cgroups.children("sandbox") == []
+    assert not [p for p in sandbox.base_dir.iterdir() if p.name.startswith("box-")]
+    mounts = Path("/proc/self/mounts").read_text()
+    assert str(sandbox.base_dir / "box-") not in mounts
+
+
+def test_a_missing_program_is_an_internal_error_not_the_programs_fault(sandbox: Sandbox) -> None:
+    report = sandbox.run(["no-such-program"])
+    assert report.status is Status.INTERNAL_ERROR
+    assert "No such file or directory" in report.message
+
+
+def test_the_environment_is_the_boxs_own(sandbox: Sandbox) -> None:
+    report = sandbox.run(["env"], env={"ONLY": "this"})
+    assert report.stdout.decode().split() == ["ONLY=this", "PWD=/box"]
+
+
+def test_extra_read_only_paths_are_visible_and_read_only(sandbox: Sandbox) -> None:
+    tool = Path(tempfile.mkdtemp(prefix="iguazu-tool-"))  # /tmp: the box's uid can reach it
+    tool.chmod(0o755)
+    (tool / "data.txt").write_text("from the host\n")
+    (tool / "data.txt").chmod(0o644)
+    report = sandbox.run(
+        ["sh", "-c", f"cat {tool}/data.txt; echo x > {tool}/new || echo refused"],
+        ro_paths=[str(tool)],
+    )
+    assert report.stdout.decode().splitlines() == ["from the host", "refused"]
+    assert not (tool / "new").exists()
+    shutil.rmtree(tool)
+
+
+def test_a_read_only_path_the_box_cannot_reach_is_an_internal_error(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    private = tmp_path / "private"  # under pytest's 0700 directory
+    private.mkdir()
+    report = sandbox.run(["true"], ro_paths=[str(private)])
+    assert report.status is Status.INTERNAL_ERROR
+    assert "Can't find source path" in report.message and "Permission denied" in report.message
+    assert cgroups.children("sandbox") == []
+
+
+@pytest.mark.parametrize(
+    "argv, files, error",
+    [
+        ([], {}, "argv"),
+        (["a\0b"], {}, "argv"),
+        (["true"], {"../escape": b""}, "relative path"),
+        (["true"], {"/etc/x": b""}, "relative path"),
+        (["true"], {"a/./b": b""}, "relative path"),
+    ],
+)
+def test_arguments_that_could_never_run_are_refused(
+    sandbox: Sandbox, argv: list[str], files: dict[str, bytes], error: str
+) -> None:
+    with pytest.raises(ValueError, match=error):
+        sandbox.run(argv, files=files)
+    assert not [p for p in sandbox.base_dir.iterdir() if p.name.startswith("box-")]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"cpu_time": 0},
+        {"wall_time": float("nan")},
+        {"memory": 1024},
+        {"processes": -1},
+        {"output": True},
+        {"stack": 0},
+    ],  # fmt: skip
+)
+def test_limits_that_make_no_sense_are_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        Limits(**bad)  # type: ignore[arg-type]
+
+
+def test_boxes_run_side_by_side_without_seeing_each_other(sandbox: Sandbox) -> None:
+    reports = {}
+
+    def run(name: str) -> None:
+        reports[name] = sandbox.run(
+            ["sh", "-c", f"echo {name} > /tmp/who; sleep 0.3; cat /tmp/who; ls /box"],
+            files={f"{name}.txt": b""},
+        )
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in ("left", "right")]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    for name, report in reports.items():
+        assert report.stdout.decode().split() == [name, f"{name}.txt"]
+
+
+def test_not_root_it_refuses_and_says_what_it_cannot_enforce() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to become another user")
+    base = Path(tempfile.mkdtemp(prefix="iguazu-user-box-"))  # in /tmp: that user reaches it
+    base.chmod(0o777)
+    code = (
+        "from iguazu.sandbox import Sandbox\n"
+        "from iguazu.errors import SandboxUnavailable\n"
+        "try:\n"
+        f"    Sandbox(base_dir={str(base)!r})\n"
+        "except SandboxUnavailable as exc:\n"
+        "    print('REFUSED', exc)\n"
+        f"box = Sandbox(unsafe=True, base_dir={str(base)!r})\n"
+        "print('UNSAFE', box.unenforced)\n"
+        "r = box.run(['sh', '-c', 'echo hi; id -u'])\n"
+        "print('RAN', r.status, r.stdout.split())\n"
+    )
+    # Our interpreter may live where that user cannot go (pyenv under /root): Debian's, with
+    # the same packages on its path.
+    paths = [str(Path(iguazu.__file__).parents[1]), *site.getsitepackages()]
+    done = subprocess.run(
+        ["/usr/bin/python3", "-c", code],
+        user=65534,
+        group=65534,
+        extra_groups=[],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": ":".join(paths)},
+        timeout=60,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("REFUSED cannot run untrusted programs safely here: not root")
+    assert "unsafe=True" in lines[0]
+    assert lines[1].startswith("UNSAFE ('not root")
+    assert lines[2] == "RAN OK [b'hi', b'65534']", done.stderr
+    shutil.rmtree(base)
