@@ -8,8 +8,11 @@ import os
 import shutil
 import site
 import subprocess
+import sys
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -209,3 +212,40 @@ def test_not_root_it_refuses_and_says_what_it_cannot_enforce() -> None:
     assert lines[1].startswith("UNSAFE ('not root")
     assert lines[2] == "RAN OK [b'hi', b'65534']", done.stderr
     shutil.rmtree(base)
+
+
+def test_what_a_killed_caller_left_is_removed_by_the_next_sandbox(sandbox: Sandbox) -> None:
+    """kill -9 of the process that runs a box: the box dies with it (--die-with-parent);
+    its cgroup and work dir stay until the next Sandbox on the machine sweeps them."""
+    marker = "iguazu-killed-caller"
+    code = (
+        "from iguazu.sandbox import Limits, Sandbox\n"
+        f"box = Sandbox(base_dir={str(sandbox.base_dir)!r})\n"
+        f"box.run(['sh', '-c', 'sleep 60 # {marker}'], limits=Limits(wall_time=60))\n"
+    )
+    caller = subprocess.Popen([sys.executable, "-c", code])
+    assert wait_for(lambda: _running(f"sh -c sleep 60 # {marker}"))
+    assert [p for p in sandbox.base_dir.iterdir() if p.name.startswith(f"box-{caller.pid}-")]
+    assert [n for n in cgroups.children("sandbox") if n.startswith(f"sandbox/{caller.pid}-")]
+    caller.kill()
+    caller.wait()
+    assert wait_for(lambda: not _running(marker))
+
+    Sandbox(base_dir=sandbox.base_dir)
+
+    assert cgroups.children("sandbox") == []
+    assert not [p for p in sandbox.base_dir.iterdir() if p.name.startswith("box-")]
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _running(text: str) -> bool:
+    found = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    return any(line.startswith(text) for line in found.splitlines())

@@ -6,9 +6,10 @@
     report.status, report.cpu_time, report.stdout
 
 One run: a fresh tmpfs work dir with the files (workdir.py), a fresh cgroup (boxcgroup.py),
-bwrap started as uid 65534 with an empty environment (launch.py) and held until its first
-process has joined the cgroup, so that the launcher's own setup is not counted; the seccomp
-filter (seccomp.py) and our init (boxinit.c: rlimits, pid 1) inside; watched (watch.py)
+bwrap started as uid 65534 with an empty environment (launch.py); our init (boxinit.c, pid 1
+of the box) waits until we have moved it into the cgroup, so that neither bwrap's setup nor
+the init's start is counted, then sets the rlimits and starts the program under the seccomp
+filter (seccomp.py) that bwrap installed; watched (watch.py)
 until it ends or is stopped; the status decided (verdict.py). Afterwards every process of
 the box is dead, its cgroup and its work dir are gone.
 """
@@ -23,11 +24,12 @@ import select
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..cluster import cgroups
 from ..errors import SandboxUnavailable
+from ..procs import pid_alive
 from . import boxcgroup, boxinit, launch, seccomp
 from .report import File, Limits, RunReport, Status
 from .verdict import Seen, decide
@@ -73,6 +75,8 @@ class Sandbox:
                 + ". Sandbox(unsafe=True) runs them anyway, for development only"
             )
         self.unenforced = tuple(missing)
+        if missing:
+            logger.warning("sandbox: UNSAFE, for development only: %s", "; ".join(missing))
         self.ro_paths = tuple(_check_ro_path(p) for p in ro_paths)
         if base_dir is None:
             base_dir = (
@@ -82,8 +86,22 @@ class Sandbox:
             )
         self.base_dir = Path(base_dir)
         self.base_dir.mkdir(mode=0o711, parents=True, exist_ok=True)
+        self._sweep()
         self._init = boxinit.build(self.base_dir)
         self._seccomp = seccomp.program()
+
+    def _sweep(self) -> None:
+        """Remove what a process killed in the middle of a run (kill -9) left behind: its
+        boxes' processes died with it (--die-with-parent), their work dirs and cgroups not."""
+        try:
+            left = WorkDir.sweep(self.base_dir, pid_alive)
+            if self._cgroups is not None:
+                left += boxcgroup.sweep(self._cgroups, pid_alive)
+        except (OSError, TimeoutError):
+            logger.exception("sandbox: cannot remove what dead boxes left")
+            return
+        if left:
+            logger.warning("sandbox: removed what dead boxes left: %s", ", ".join(left))
 
     def run(
         self,
@@ -153,11 +171,11 @@ class Sandbox:
         out_r, out_w = pipe()
         err_r, err_w = pipe()
         info_r, info_w = pipe()
-        block_r, block_w = pipe()
+        start_r, start_w = pipe()
         seccomp_r, seccomp_w = pipe()
         status_r, status_w = pipe()
         os.write(seccomp_w, self._seccomp)  # far below a pipe's 64 KiB: never blocks
-        fds = launch.Fds(info=info_w, block=block_r, seccomp=seccomp_r, status=status_w)
+        fds = launch.Fds(info=info_w, seccomp=seccomp_r, status=status_w, start=start_r)
         cmd = launch.command(
             bwrap=self._bwrap,
             init=self._init,
@@ -176,7 +194,7 @@ class Sandbox:
                 stdin=in_r,
                 stdout=out_w,
                 stderr=err_w,
-                pass_fds=(info_w, block_r, seccomp_r, status_w),
+                pass_fds=(info_w, seccomp_r, status_w, start_r),
                 env={},  # nothing of ours is readable in the box, not even through /proc
                 cwd="/",
                 user=box_user,
@@ -186,24 +204,28 @@ class Sandbox:
         except OSError:
             _close_all(opened)
             raise
-        for fd in (in_r, out_w, err_w, info_w, block_r, seccomp_r, seccomp_w, status_w):
+        for fd in (in_r, out_w, err_w, info_w, seccomp_r, seccomp_w, status_w, start_r):
             os.close(fd)
             opened.remove(fd)
         pidfd = os.pidfd_open(proc.pid)
         try:
-            child = _child_pid(info_r)
+            # bwrap names the box's first process, which becomes our init; the init says
+            # "ready" and waits, we move it into the cgroup and say "go". So neither bwrap's
+            # setup nor the init's start is counted, and nothing runs outside the cgroup.
+            info = _read_until(info_r, lambda data: data.endswith(b"}\n"))
+            ready = _read_until(status_r, lambda data: data.endswith(b"\n"))
             try:
-                if child is None:
+                if info is None or ready != b"ready\n":
                     raise ProcessLookupError
                 if cgroup is not None:
-                    cgroup.join(child)
+                    cgroup.join(int(json.loads(info)["child-pid"]))
             except ProcessLookupError:  # bwrap failed to make the box (its stderr says why)
                 proc.kill()
                 proc.wait()
                 return _launch_failed(err_r)
-            os.write(block_w, b"go")
-            os.close(block_w)
-            opened.remove(block_w)
+            os.write(start_w, b"go")
+            os.close(start_w)
+            opened.remove(start_w)
             seen = watch(
                 pidfd=pidfd,
                 stdin=stdin,
@@ -313,19 +335,17 @@ def _check_ro_path(path: str) -> str:
     return os.path.normpath(path)
 
 
-def _child_pid(info_fd: int) -> int | None:
-    """The host pid of the box's first process, from bwrap's info fd; None when bwrap
-    ended (or hung) before it made one."""
+def _read_until(fd: int, done: Callable[[bytes], bool]) -> bytes | None:
+    """What `fd` brings until `done` says it is whole; None at its end, or when nothing
+    comes for SETUP_TIMEOUT (bwrap failed or hangs before the box runs)."""
     data = b""
-    while select.select([info_fd], [], [], SETUP_TIMEOUT)[0]:
-        chunk = os.read(info_fd, 4096)
+    while select.select([fd], [], [], SETUP_TIMEOUT)[0]:
+        chunk = os.read(fd, 4096)
         if not chunk:
-            break
+            return None
         data += chunk
-        try:
-            return int(json.loads(data)["child-pid"])
-        except (ValueError, KeyError):
-            continue
+        if done(data):
+            return data
     return None
 
 

@@ -1,6 +1,6 @@
 """One box's cgroup: memory without swap, a process count, CPU accounting, kill-everything.
 
-Made per run as `<controller>/iguazu/sandbox/<token>` and removed after it; built on the
+Made per run as `<controller>/iguazu/sandbox/<pid>-<token>` and removed after it; built on the
 cluster's cgroup code (v1 as on this machine, v2 where the kernel offers its controllers).
 Only the controllers a box needs: no `cpu` (a box runs one program at a time and its CPU is
 limited in time, not shared).
@@ -8,13 +8,16 @@ limited in time, not shared).
 
 from __future__ import annotations
 
+import os
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 
 from ..cluster import cgroups
 from ..cluster.cgroup_files import has_memsw, write
 
 V1_CONTROLLERS = ("memory", "pids", "cpuacct", "freezer")
+PARENT = "sandbox"  # under the project's own: <controller>/iguazu/sandbox/<pid>-<token>
 
 
 def usable() -> cgroups.Layout | None:
@@ -34,7 +37,7 @@ def usable() -> cgroups.Layout | None:
 def create(layout: cgroups.Layout, *, memory: int, processes: int) -> cgroups.Cgroup:
     """A new cgroup holding a box to `memory` bytes (swap included) and `processes`
     processes and threads. Raises OSError (and removes what it made)."""
-    cgroup = cgroups.at(f"sandbox/{secrets.token_hex(8)}", layout)
+    cgroup = cgroups.at(f"{PARENT}/{os.getpid()}-{secrets.token_hex(6)}", layout)
     try:
         cgroup.make()
         if layout.version == 1:
@@ -55,3 +58,17 @@ def create(layout: cgroups.Layout, *, memory: int, processes: int) -> cgroups.Cg
         cgroup.remove()
         raise
     return cgroup
+
+
+def sweep(layout: cgroups.Layout, alive: Callable[[int], bool]) -> list[str]:
+    """Kill what is in, and remove, the cgroups that processes now dead left behind; the
+    names of those removed."""
+    removed = []
+    for name in cgroups.children(PARENT, layout):
+        pid = name.split("/")[-1].split("-")[0]
+        if pid.isdigit() and not alive(int(pid)):
+            cgroup = cgroups.at(name, layout)
+            cgroup.kill_all()
+            cgroup.remove()
+            removed.append(name)
+    return removed

@@ -1,6 +1,10 @@
 /* Pid 1 of a box (bwrap --as-pid-1): starts the program, reaps orphans, reports.
  *
- *   boxinit STATUS_FD [NAME=SOFT:HARD]... -- PROGRAM [ARG]...
+ *   boxinit STATUS_FD START_FD [NAME=SOFT:HARD]... -- PROGRAM [ARG]...
+ *
+ * First it writes "ready" to STATUS_FD and waits for "go" on START_FD: meanwhile the host
+ * moves it into the box's cgroup. If the host is gone instead (end of file), it exits
+ * without running anything: a box whose launcher died never runs outside its cgroup.
  *
  * The program runs as pid 2 with the given rlimits (names below), so that it keeps the
  * usual signal semantics (pid 1 of a namespace ignores signals it has no handler for).
@@ -9,8 +13,8 @@
  *   exited|signaled CODE UTIME_US STIME_US MAXRSS_KB EXEC_ERRNO SIGSYS SELF_CPU_US
  *
  * CODE is the exit code or the signal number, the usage is the program's with the
- * descendants it waited for, SIGSYS is 1 when any reaped process died of SIGSYS (the
- * seccomp filter's kill), SELF_CPU_US is this process's own CPU time. Then this process
+ * descendants it waited for, SIGSYS is 1 when any process this init reaped died of SIGSYS
+ * (the seccomp filter's kill), SELF_CPU_US is this process's own CPU time. Then this process
  * exits and the kernel kills whatever is left in the pid namespace. bwrap only reports
  * 128+signal as an exit code, which a program can also exit with: hence this helper.
  */
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -66,10 +71,11 @@ static long micros(struct timeval t) { return t.tv_sec * 1000000L + t.tv_usec; }
 int main(int argc, char **argv) {
     struct limit limits[16];
     int count = 0, i;
-    if (argc < 4)
+    if (argc < 5)
         return USAGE_ERROR;
     int status_fd = atoi(argv[1]);
-    for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+    int start_fd = atoi(argv[2]);
+    for (i = 3; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (count == 16 || parse_limit(argv[i], &limits[count++]) != 0)
             return USAGE_ERROR;
     }
@@ -77,6 +83,15 @@ int main(int argc, char **argv) {
         return USAGE_ERROR;
     char **program = argv + i + 1;
 
+    /* Not dumpable: /proc/1 belongs to root then, so the program (same uid) cannot open
+     * our descriptors through /proc/1/fd and write a forged report. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        return USAGE_ERROR + 1;
+    char go[2];
+    if (write(status_fd, "ready\n", 6) != 6 || read(start_fd, go, 2) != 2 ||
+        go[0] != 'g' || go[1] != 'o')
+        return USAGE_ERROR + 3;
+    close(start_fd);
     int errpipe[2];
     if (pipe2(errpipe, O_CLOEXEC) != 0)
         return USAGE_ERROR + 1;
@@ -99,6 +114,12 @@ int main(int argc, char **argv) {
         _exit(127);
     }
     close(errpipe[1]);
+    /* Until the exec: the pipe closes (success) or brings the errno. Closed before the
+     * program runs, so nothing it does can write into it. */
+    int exec_errno = 0;
+    if (read(errpipe[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno)
+        exec_errno = 0;
+    close(errpipe[0]);
 
     int status = 0, sigsys = 0;
     struct rusage usage;
@@ -119,9 +140,6 @@ int main(int argc, char **argv) {
             break;
         }
     }
-    int exec_errno = 0;
-    if (read(errpipe[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno)
-        exec_errno = 0;
     struct rusage self;
     getrusage(RUSAGE_SELF, &self);
     dprintf(status_fd, "%s %d %ld %ld %ld %d %d %ld\n",

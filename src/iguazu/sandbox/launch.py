@@ -35,9 +35,9 @@ class Fds:
     """The descriptors bwrap and our init are handed (numbers as the child sees them)."""
 
     info: int  # bwrap writes {"child-pid": N} here once the namespaces exist
-    block: int  # bwrap waits for a byte here before it runs the init (we join the cgroup)
     seccomp: int  # the BPF program
-    status: int  # our init's status line
+    status: int  # our init says "ready", later how the program ended
+    start: int  # our init waits for "go" here (meanwhile we move it into the cgroup)
 
 
 def command(
@@ -71,8 +71,7 @@ def command(
     cmd += ["--chdir", WORK, "--clearenv"]
     for name, value in env.items():
         cmd += ["--setenv", name, value]
-    cmd += ["--info-fd", str(fds.info), "--block-fd", str(fds.block)]
-    cmd += ["--seccomp", str(fds.seccomp)]
-    cmd += ["--", INIT, str(fds.status)]
+    cmd += ["--info-fd", str(fds.info), "--seccomp", str(fds.seccomp)]
+    cmd += ["--", INIT, str(fds.status), str(fds.start)]
     cmd += [f"{name}={soft}:{hard}" for name, (soft, hard) in rlimits.items()]
     return [*cmd, "--", *argv]

@@ -2,7 +2,7 @@
 
 Layout on the host (the box sees `work/` as /box and `tmp/` as /tmp; both share the limits):
 
-    <base>/box-<token>/          tmpfs, size=..., nr_inodes=..., root-owned, mode 0711
+    <base>/box-<pid>-<token>/    tmpfs, size=..., nr_inodes=..., root-owned, mode 0711
         work/  tmp/              owned by the box's uid, mode 0700
 
 Files go in before the box exists, written by us; after the run, `collect` reads back
@@ -17,8 +17,9 @@ import errno
 import os
 import secrets
 import shutil
+import signal
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from .report import File
@@ -42,6 +43,20 @@ def _unmount(target: Path) -> None:
         code = ctypes.get_errno()
         if code not in (errno.EINVAL, errno.ENOENT):  # not mounted (any more)
             raise OSError(code, f"cannot unmount {target}: {os.strerror(code)}")
+
+
+def _kill_naming(path: bytes) -> None:
+    """SIGKILL every process whose command line names `path`: a bwrap whose caller died
+    while it was making the box can wait forever for a parent that will never answer."""
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                if path + b"/" in f.read():
+                    os.kill(int(entry.name), signal.SIGKILL)
+        except (OSError, ValueError):
+            continue
 
 
 def check_name(name: str) -> tuple[str, ...]:
@@ -68,7 +83,7 @@ class WorkDir:
         cls, base: Path, *, size: int, inodes: int, uid: int, gid: int, mount: bool
     ) -> WorkDir:
         """A new, empty work dir under `base`; raises OSError (and leaves nothing)."""
-        root = base / f"box-{secrets.token_hex(8)}"
+        root = base / f"box-{os.getpid()}-{secrets.token_hex(6)}"
         root.mkdir(mode=0o711)
         box = cls(root, uid, gid, mounted=False)
         try:
@@ -145,6 +160,20 @@ class WorkDir:
             return os.read(leaf, max_bytes + 1)[:max_bytes]
         finally:
             os.close(leaf)
+
+    @classmethod
+    def sweep(cls, base: Path, alive: Callable[[int], bool]) -> list[str]:
+        """Remove the work dirs that processes now dead left under `base` (killed before
+        they could clean up); the names of those removed."""
+        removed = []
+        for entry in base.glob("box-*-*"):
+            pid = entry.name.split("-")[1]
+            if pid.isdigit() and not alive(int(pid)):
+                _kill_naming(os.fsencode(entry))
+                _unmount(entry)
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry.name)
+        return removed
 
     def full(self) -> bool:
         """Whether the program used up the bytes or the inodes of the work dir."""
