@@ -82,9 +82,14 @@ def test_memory_reports_the_programs_peak(sandbox: Sandbox) -> None:
     assert 40 * MIB <= report.memory < 100 * MIB
 
 
+def ours(names: list[str]) -> list[str]:
+    """The box cgroups this test process made (others on the machine may run boxes too)."""
+    return [n for n in names if n.startswith(f"sandbox/{os.getpid()}-")]
+
+
 def test_a_run_that_ends_well_leaves_nothing_behind(sandbox: Sandbox) -> None:
     sandbox.run(["sh", "-c", "echo x > /box/f; sleep 0.1 &"])
-    assert cgroups.children("sandbox") == []
+    assert ours(cgroups.children("sandbox")) == []
     assert not [p for p in sandbox.base_dir.iterdir() if p.name.startswith("box-")]
     mounts = Path("/proc/self/mounts").read_text()
     assert str(sandbox.base_dir / "box-") not in mounts
@@ -123,7 +128,7 @@ def test_a_read_only_path_the_box_cannot_reach_is_an_internal_error(
     report = sandbox.run(["true"], ro_paths=[str(private)])
     assert report.status is Status.INTERNAL_ERROR
     assert "Can't find source path" in report.message and "Permission denied" in report.message
-    assert cgroups.children("sandbox") == []
+    assert ours(cgroups.children("sandbox")) == []
 
 
 @pytest.mark.parametrize(
@@ -134,6 +139,7 @@ def test_a_read_only_path_the_box_cannot_reach_is_an_internal_error(
         (["true"], {"../escape": b""}, "relative path"),
         (["true"], {"/etc/x": b""}, "relative path"),
         (["true"], {"a/./b": b""}, "relative path"),
+        (["true"], {"a": b"", "a/b": b""}, "both a file and the directory"),
     ],
 )
 def test_arguments_that_could_never_run_are_refused(
@@ -180,7 +186,8 @@ def test_not_root_it_refuses_and_says_what_it_cannot_enforce() -> None:
     if os.geteuid() != 0:
         pytest.skip("needs root to become another user")
     base = Path(tempfile.mkdtemp(prefix="iguazu-user-box-"))  # in /tmp: that user reaches it
-    base.chmod(0o777)
+    base.chmod(0o755)
+    os.chown(base, 65534, 65534)  # a base dir others can write to is refused
     code = (
         "from iguazu.sandbox import Sandbox\n"
         "from iguazu.errors import SandboxUnavailable\n"
@@ -233,7 +240,7 @@ def test_what_a_killed_caller_left_is_removed_by_the_next_sandbox(sandbox: Sandb
 
     Sandbox(base_dir=sandbox.base_dir)
 
-    assert cgroups.children("sandbox") == []
+    assert [n for n in cgroups.children("sandbox") if f"/{caller.pid}-" in n] == []
     assert not [p for p in sandbox.base_dir.iterdir() if p.name.startswith("box-")]
 
 
@@ -249,3 +256,67 @@ def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
 def _running(text: str) -> bool:
     found = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     return any(line.startswith(text) for line in found.splitlines())
+
+
+def our_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"A": "x\0y"}, {"A=B": "x"}, {"": "x"}, {"A": 1}],  # type: ignore[dict-item]
+)
+def test_a_bad_environment_is_refused_and_nothing_leaks(sandbox: Sandbox, env: dict) -> None:
+    before = our_fds()
+    with pytest.raises(ValueError, match="environment"):
+        sandbox.run(["true"], env=env)
+    assert our_fds() == before
+
+
+def test_a_read_only_path_that_shows_the_boxes_is_refused(sandbox: Sandbox) -> None:
+    for path in ("/", str(sandbox.base_dir.parent), str(sandbox.base_dir)):
+        with pytest.raises(ValueError, match="boxes' directory"):
+            sandbox.run(["true"], ro_paths=[path])
+
+
+def test_descriptors_past_1024_in_the_caller_do_not_matter(sandbox: Sandbox) -> None:
+    held = [os.open("/dev/null", os.O_RDONLY) for _ in range(1100)]
+    try:
+        before = our_fds()
+        report = sandbox.run(["echo", "fine"])
+        assert (report.status, report.stdout) == (Status.OK, b"fine\n")
+        assert our_fds() == before
+    finally:
+        for fd in held:
+            os.close(fd)
+
+
+def test_a_host_process_of_uid_65534_cannot_reach_a_running_box(sandbox: Sandbox) -> None:
+    """Inside, the box is uid 65534; outside it is a uid of its own, so `nobody` on the host
+    can neither read its work dir nor signal its processes."""
+    done: list = []
+    thread = threading.Thread(
+        target=lambda: done.append(
+            sandbox.run(["sh", "-c", "echo secret > /box/result; sleep 1; cat /box/result"])
+        )
+    )
+    thread.start()
+    assert wait_for(lambda: bool(list(sandbox.base_dir.glob(f"box-{os.getpid()}-*/work"))))
+    work = next(sandbox.base_dir.glob(f"box-{os.getpid()}-*/work"))
+    assert wait_for(lambda: _running("sh -c echo secret"))
+    box_pid = next(
+        line.split()[0]
+        for line in subprocess.run(
+            ["ps", "-eo", "pid,args"], capture_output=True, text=True
+        ).stdout.splitlines()
+        if "sh -c echo secret" in line and "bwrap" not in line
+    )
+    as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    attempt = (
+        f"cat {work}/result || echo unreadable; echo forged > {work}/result || echo unwritable; "
+        f"kill -STOP {box_pid} || echo unsignalled"
+    )
+    out = subprocess.run([*as_nobody, "sh", "-c", attempt], capture_output=True, text=True)
+    thread.join()
+    assert out.stdout.split() == ["unreadable", "unwritable", "unsignalled"]
+    assert done[0].stdout == b"secret\n"

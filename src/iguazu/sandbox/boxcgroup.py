@@ -16,7 +16,9 @@ from dataclasses import replace
 from ..cluster import cgroups
 from ..cluster.cgroup_files import has_memsw, write
 
-V1_CONTROLLERS = ("memory", "pids", "cpuacct", "freezer")
+# No freezer: killing the box's pid 1 kills its whole pid namespace at once, and a process
+# being killed with it cannot fork any more (kill_all's loop is a second line).
+V1_CONTROLLERS = ("memory", "pids", "cpuacct")
 PARENT = "sandbox"  # under the project's own: <controller>/iguazu/sandbox/<pid>-<token>
 
 

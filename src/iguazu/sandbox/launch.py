@@ -1,22 +1,32 @@
-"""The bwrap command line of one box.
+"""Starting one box: the bwrap command line, the descriptors, the handshake with our init.
 
-Namespaces: user (the box's uid and gid are 65534, nested user namespaces disabled), pid
-(our init is pid 1: when it ends, the kernel kills every process left), net (only a
-loopback), ipc, uts, cgroup. A read-only view of the system paths a language needs, a fresh
-/proc and a minimal /dev; the root and /dev made read-only, so /box and /tmp (one size-limited
-tmpfs of ours) are the only writable places. A new session (no terminal to push input into),
-no capabilities, and bwrap dies with its parent.
+Namespaces: user (uid and gid 65534 inside, nested user namespaces disabled), pid (our init
+is pid 1: when it ends, the kernel kills every process left), net (only a loopback), ipc,
+uts. A read-only view of the system paths a language needs, a fresh /proc and a minimal
+/dev; the root and /dev made read-only, so /box and /tmp (one size-limited tmpfs of ours)
+are the only writable places. A new session (no terminal to push input into), no
+capabilities, and bwrap dies with its parent.
+
+Outside, bwrap runs as HOST_UID, a uid of the boxes' own: not 65534, which other host
+programs (nobody) run as and which could otherwise signal, trace or read into a box.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+import os
+import selectors
+import signal
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-BOX_UID = 65534
+BOX_UID = 65534  # inside the box
+HOST_UID = 1_065_534  # outside: above the 16-bit range, where no Debian account lives
 WORK = "/box"
 INIT = "/.init"
+SETUP_TIMEOUT = 10.0  # seconds bwrap may take to make the namespaces
 
 # /bin, /lib, /lib64 and /sbin are links into /usr on Debian 12 and most current systems.
 SYSTEM_LINKS = (("usr/bin", "/bin"), ("usr/sbin", "/sbin"), ("usr/lib", "/lib"),
@@ -55,7 +65,7 @@ def command(
     cmd = [
         bwrap,
         "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-        "--unshare-cgroup-try", "--disable-userns", "--as-pid-1",
+        "--disable-userns", "--as-pid-1",
         "--uid", str(BOX_UID), "--gid", str(BOX_UID), "--hostname", "box",
         "--die-with-parent", "--new-session",
     ]  # fmt: skip
@@ -75,3 +85,150 @@ def command(
     cmd += ["--", INIT, str(fds.status), str(fds.start)]
     cmd += [f"{name}={soft}:{hard}" for name, (soft, hard) in rlimits.items()]
     return [*cmd, "--", *argv]
+
+
+@dataclass
+class Launched:
+    """A box whose program runs: bwrap (`proc`), our init's host pid, and our ends of its
+    pipes, which the caller watches and closes."""
+
+    proc: subprocess.Popen[bytes]
+    init_pid: int
+    stdin: int
+    stdout: int
+    stderr: int
+    status: int
+
+    def kill(self) -> None:
+        """The init first: the kernel then kills the whole pid namespace; then bwrap."""
+        for pid in (self.init_pid, self.proc.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+class LaunchFailed(Exception):
+    """bwrap could not make the box; the message is what it said."""
+
+
+def start(
+    cmd: Callable[[Fds], list[str]],
+    *,
+    seccomp: bytes,
+    as_host_uid: str | None,
+    join: Callable[[int], None],
+) -> Launched:
+    """Start bwrap with the command `cmd` builds for our descriptors (through `as_host_uid`,
+    a setpriv command, when given), let our init tell us it is ready, `join` its host pid
+    to the cgroup, and let it start the program. Raises LaunchFailed (nothing left running)
+    or OSError; on any failure every descriptor made here is closed."""
+    ours: list[int] = []  # our ends, handed over in Launched
+    theirs: list[int] = []  # the child's ends, closed once it has them
+
+    def pipe() -> tuple[int, int]:
+        r, w = os.pipe()
+        ours.append(r)
+        theirs.append(w)
+        return r, w
+
+    proc = None
+    try:
+        stdin_r, stdin_w = os.pipe()
+        ours.append(stdin_w)
+        theirs.append(stdin_r)
+        out_r, out_w = pipe()
+        err_r, err_w = pipe()
+        info_r, info_w = pipe()
+        status_r, status_w = pipe()
+        seccomp_r, seccomp_w = os.pipe()
+        theirs.append(seccomp_r)
+        with os.fdopen(seccomp_w, "wb") as filter_out:  # far below 64 KiB: never blocks
+            filter_out.write(seccomp)
+        start_r, start_w = os.pipe()
+        ours.append(start_w)
+        theirs.append(start_r)
+        fds = Fds(info=info_w, seccomp=seccomp_r, status=status_w, start=start_r)
+        argv = cmd(fds)
+        if as_host_uid is not None:
+            argv = [as_host_uid, f"--reuid={HOST_UID}", f"--regid={HOST_UID}", "--clear-groups",
+                    *argv]  # fmt: skip
+        # Through setpriv rather than Popen(user=...), which must fork this whole process
+        # where setpriv lets it vfork: 1.5 ms a run.
+        proc = subprocess.Popen(
+            argv,
+            stdin=stdin_r,
+            stdout=out_w,
+            stderr=err_w,
+            pass_fds=(info_w, seccomp_r, status_w, start_r),
+            env={},  # nothing of ours is readable in the box, not even through /proc
+            cwd="/",
+        )
+        for fd in theirs:
+            os.close(fd)
+        theirs.clear()
+        # bwrap names the box's first process, which becomes our init; the init says
+        # "ready" and waits, we move it into the cgroup and say "go". So neither bwrap's
+        # setup nor the init's start is counted, and nothing runs outside the cgroup: if we
+        # die before "go", the init sees the pipe's end and exits.
+        info = _read_until(info_r, b"}\n")
+        ready = _read_until(status_r, b"\n")
+        if info is None or ready != b"ready\n":
+            raise LaunchFailed(_said(err_r) or "no reason given")
+        init_pid = int(json.loads(info)["child-pid"])
+        try:
+            join(init_pid)
+        except ProcessLookupError:
+            raise LaunchFailed(_said(err_r) or "the box's init died before it started") from None
+        _keep_init_from_oom_killer(init_pid)
+        os.write(start_w, b"go")
+        os.close(start_w)
+        ours.remove(start_w)
+        os.close(info_r)
+        ours.remove(info_r)
+        return Launched(
+            proc=proc, init_pid=init_pid, stdin=stdin_w, stdout=out_r, stderr=err_r,
+            status=status_r,
+        )  # fmt: skip
+    except BaseException:
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+        for fd in (*ours, *theirs):
+            os.close(fd)
+        raise
+
+
+def _keep_init_from_oom_killer(pid: int) -> None:
+    """The OOM killer should pick the program, whose memory it is, not our init: without
+    the init there is no report (kernel memory, pipes say, counts to no process's RSS)."""
+    try:
+        with open(f"/proc/{pid}/oom_score_adj", "w") as f:
+            f.write("-1000")
+    except OSError:
+        pass  # not root: there is no cgroup to run out of either
+
+
+def _read_until(fd: int, end: bytes) -> bytes | None:
+    """What `fd` brings until it ends with `end`; None at the pipe's end, or when nothing
+    comes for SETUP_TIMEOUT (bwrap failed or hangs before the box runs)."""
+    data = b""
+    with selectors.DefaultSelector() as sel:  # not select(): our fds may be past 1024
+        sel.register(fd, selectors.EVENT_READ)
+        while sel.select(SETUP_TIMEOUT):
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return None
+            data += chunk
+            if data.endswith(end):
+                return data
+    return None
+
+
+def _said(err_fd: int) -> str:
+    """The first line of what bwrap wrote on stderr (only read before the program ran)."""
+    os.set_blocking(err_fd, False)
+    try:
+        return os.read(err_fd, 4096).decode(errors="replace").strip().splitlines()[0]
+    except (BlockingIOError, IndexError):
+        return ""

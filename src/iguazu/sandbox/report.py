@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,12 +13,17 @@ MIB = 1024 * KIB
 
 
 class Status(enum.StrEnum):
-    """How a run ended; when several limits were hit, the first of this list that applies
-    (a program killed for memory while also past its CPU time is MEMORY_LIMIT)."""
+    """How a run ended. When several things happened, verdict.decide() takes the first of
+    INTERNAL_ERROR (could not start), SECURITY_VIOLATION, MEMORY_LIMIT, TIME_LIMIT,
+    WALL_TIME_LIMIT, OUTPUT_LIMIT, FILE_SIZE_LIMIT, RUNTIME_ERROR, then OK.
+
+    SECURITY_VIOLATION needs the filter's kill (SIGSYS) to reach our init: the program's, or
+    an orphan's. A child killed by the filter that the program waits for itself is the
+    program's business (it sees the signal); the filter stopped the call all the same."""
 
     OK = "OK"  # exited 0 within every limit
-    INTERNAL_ERROR = "INTERNAL_ERROR"  # the box could not be set up: not the program's fault
-    SECURITY_VIOLATION = "SECURITY_VIOLATION"  # killed by the seccomp filter (a forbidden syscall)
+    INTERNAL_ERROR = "INTERNAL_ERROR"  # the box could not be set up, or the program not started
+    SECURITY_VIOLATION = "SECURITY_VIOLATION"  # the program (or an orphan) made a forbidden call
     MEMORY_LIMIT = "MEMORY_LIMIT"  # the kernel killed a process of the box for memory
     TIME_LIMIT = "TIME_LIMIT"  # CPU time of all its processes and threads went past the limit
     WALL_TIME_LIMIT = "WALL_TIME_LIMIT"  # still running when the wall-clock limit came
@@ -112,11 +118,11 @@ class RunReport:
 
     @property
     def signal_name(self) -> str | None:
-        import signal as signals
+        return None if self.signal is None else signal_name(self.signal)
 
-        if self.signal is None:
-            return None
-        try:
-            return signals.Signals(self.signal).name
-        except ValueError:
-            return f"signal {self.signal}"
+
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"

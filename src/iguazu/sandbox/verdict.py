@@ -1,4 +1,9 @@
-"""Which status a run gets, from what was seen: pure, so each rule is tested on its own."""
+"""Which status a run gets, from what was seen: pure, so each rule is tested on its own.
+
+Only what the program cannot fake decides a limit: the cgroup's CPU time and OOM counter,
+our own kills, the size of the files it left. A program that raises SIGXCPU or SIGXFSZ at
+itself without being near the limit gets RUNTIME_ERROR, not the limit's status.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +12,23 @@ import signal
 from dataclasses import dataclass
 
 from .boxinit import Ending
-from .report import Limits, Status
+from .report import Limits, Status, signal_name
 from .watch import Kill
 
 
 @dataclass(frozen=True, kw_only=True)
 class Seen:
-    ending: Ending | None  # None: the init never reported (we killed the box, or it broke)
+    ending: Ending | None  # None: the init never reported (we killed the box, or it died)
     killed: Kill | None
     oom_killed: bool
     cpu_time: float
     work_dir_full: bool
-    launcher_error: str = ""  # what bwrap said on stderr when it failed before the program
+    file_at_limit: bool = False  # a file in the work dir reached Limits.file_size
 
 
 def decide(seen: Seen, limits: Limits) -> tuple[Status, str]:
-    """The status and a sentence saying why. The order is Status's: the first that applies."""
+    """The status and a sentence saying why: the first rule below that applies."""
     end = seen.ending
-    if end is None and seen.killed is None:
-        why = seen.launcher_error or "the box ended without a report from its init"
-        return Status.INTERNAL_ERROR, why
     if end is not None and end.exec_errno:
         return Status.INTERNAL_ERROR, f"cannot start the program: {os.strerror(end.exec_errno)}"
     sig = end.code if end is not None and end.signaled else None
@@ -34,27 +36,21 @@ def decide(seen: Seen, limits: Limits) -> tuple[Status, str]:
         return Status.SECURITY_VIOLATION, "killed for a forbidden system call (seccomp)"
     if seen.oom_killed:
         return Status.MEMORY_LIMIT, f"killed for memory: more than {limits.memory} bytes"
-    if seen.killed is Kill.CPU or sig == signal.SIGXCPU or seen.cpu_time > limits.cpu_time:
+    if seen.killed is Kill.CPU or seen.cpu_time > limits.cpu_time:
         return Status.TIME_LIMIT, f"used more than {limits.cpu_time:g} s of CPU time"
     if seen.killed is Kill.WALL:
         return Status.WALL_TIME_LIMIT, f"still running after {limits.wall_time:g} s"
     if seen.killed is Kill.OUTPUT:
         return Status.OUTPUT_LIMIT, f"wrote more than {limits.output} bytes to stdout or stderr"
-    assert end is not None  # every kill is handled above
-    if sig == signal.SIGXFSZ:
+    if end is None:
+        return Status.INTERNAL_ERROR, "the box's init ended without a report"
+    if sig == signal.SIGXFSZ and seen.file_at_limit:
         return Status.FILE_SIZE_LIMIT, f"wrote a file past {limits.file_size} bytes"
     failed = end.signaled or end.code != 0
     if failed and seen.work_dir_full:
         return Status.FILE_SIZE_LIMIT, "filled the work directory (its size or number of files)"
     if sig is not None:
-        return Status.RUNTIME_ERROR, f"killed by {_signal_name(sig)}"
+        return Status.RUNTIME_ERROR, f"killed by {signal_name(sig)}"
     if end.code != 0:
         return Status.RUNTIME_ERROR, f"exited with code {end.code}"
     return Status.OK, "exited with code 0"
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"

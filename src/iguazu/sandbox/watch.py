@@ -44,7 +44,7 @@ class Watched:
     stdout: bytes
     stderr: bytes
     status_line: str  # boxinit's report; "" when the box ended without one
-    wall_time: float  # from the start of the program to its end (or our kill)
+    wall_time: float  # from our "go" to the init's report (or our kill)
     killed: Kill | None
 
 

@@ -3,7 +3,7 @@
 Layout on the host (the box sees `work/` as /box and `tmp/` as /tmp; both share the limits):
 
     <base>/box-<pid>-<token>/    tmpfs, size=..., nr_inodes=..., root-owned, mode 0711
-        work/  tmp/              owned by the box's uid, mode 0700
+        work/  tmp/              owned by the box's host uid, mode 0700
 
 Files go in before the box exists, written by us; after the run, `collect` reads back
 only regular files, never following a link the program may have planted. Without root
@@ -17,23 +17,24 @@ import errno
 import os
 import secrets
 import shutil
-import signal
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from . import checks
 from .report import File
 
 MS_NOSUID = 0x2
 MS_NODEV = 0x4
 MNT_DETACH = 0x2
+OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def _mount_tmpfs(target: Path, options: str) -> None:
-    if _libc.mount(b"tmpfs", os.fsencode(target), b"tmpfs", MS_NOSUID | MS_NODEV,
-                   options.encode()) != 0:  # fmt: skip
+    flags = MS_NOSUID | MS_NODEV
+    if _libc.mount(b"tmpfs", os.fsencode(target), b"tmpfs", flags, options.encode()) != 0:
         code = ctypes.get_errno()
         raise OSError(code, f"cannot mount a tmpfs on {target}: {os.strerror(code)}")
 
@@ -45,37 +46,12 @@ def _unmount(target: Path) -> None:
             raise OSError(code, f"cannot unmount {target}: {os.strerror(code)}")
 
 
-def _kill_naming(path: bytes) -> None:
-    """SIGKILL every process whose command line names `path`: a bwrap whose caller died
-    while it was making the box can wait forever for a parent that will never answer."""
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
-                if path + b"/" in f.read():
-                    os.kill(int(entry.name), signal.SIGKILL)
-        except (OSError, ValueError):
-            continue
-
-
-def check_name(name: str) -> tuple[str, ...]:
-    """The parts of a relative file name; raises ValueError for anything that could leave
-    the work dir or is not a plain name."""
-    parts = tuple(name.split("/"))
-    if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
-        raise ValueError(f"file name {name!r} must be a relative path of plain names")
-    if "\0" in name:
-        raise ValueError("file names cannot hold NUL")
-    return parts
-
-
 class WorkDir:
     def __init__(self, root: Path, uid: int, gid: int, mounted: bool) -> None:
         self.root = root
         self.work = root / "work"
         self.tmp = root / "tmp"
-        self._uid, self._gid = uid, gid
+        self._owner = (uid, gid) if (uid, gid) != (os.geteuid(), os.getegid()) else None
         self._mounted = mounted
 
     @classmethod
@@ -92,17 +68,30 @@ class WorkDir:
                 box._mounted = True
             for d in (box.work, box.tmp):
                 d.mkdir(mode=0o700)
-                if (uid, gid) != (os.geteuid(), os.getegid()):
-                    os.chown(d, uid, gid)
+                box._own(d)
         except OSError:
             box.remove()
             raise
         return box
 
+    @classmethod
+    def leftovers(cls, base: Path, alive: Callable[[int], bool]) -> list[WorkDir]:
+        """The work dirs under `base` of processes now dead (killed before they cleaned up)."""
+        found = []
+        for entry in base.glob("box-*-*"):
+            pid = entry.name.split("-")[1]
+            if pid.isdigit() and not alive(int(pid)):
+                found.append(cls(entry, 0, 0, mounted=os.path.ismount(entry)))
+        return found
+
+    def _own(self, path: Path | int) -> None:
+        if self._owner is not None:
+            os.chown(path, *self._owner)
+
     def place(self, files: Mapping[str, File]) -> None:
         """Write the files into work/ (sub-directories made as needed), owned by the box."""
         for name, file in files.items():
-            *dirs, leaf = check_name(name)
+            *dirs, leaf = checks.name(name)
             parent = self.work
             for part in dirs:
                 parent = parent / part
@@ -115,14 +104,9 @@ class WorkDir:
                 while view:
                     view = view[os.write(fd, view) :]
                 os.fchmod(fd, file.mode & 0o777)
-                if (self._uid, self._gid) != (os.geteuid(), os.getegid()):
-                    os.fchown(fd, self._uid, self._gid)
+                self._own(fd)
             finally:
                 os.close(fd)
-
-    def _own(self, path: Path) -> None:
-        if (self._uid, self._gid) != (os.geteuid(), os.getegid()):
-            os.chown(path, self._uid, self._gid)
 
     def collect(self, names: Iterable[str], max_bytes: int) -> tuple[dict[str, bytes], list[str]]:
         """The files asked back that are regular files of at most `max_bytes`, read without
@@ -131,20 +115,19 @@ class WorkDir:
         refused: list[str] = []
         for name in names:
             try:
-                found[name] = self._read(check_name(name), max_bytes)
+                found[name] = self._read(checks.name(name), max_bytes)
             except (OSError, ValueError) as exc:
                 refused.append(f"{name}: {exc.strerror if isinstance(exc, OSError) else exc}")
         return found, refused
 
     def _read(self, parts: tuple[str, ...], max_bytes: int) -> bytes:
-        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
-        fd = os.open(self.work, flags | os.O_DIRECTORY)
+        fd = os.open(self.work, OPEN_FLAGS | os.O_DIRECTORY)
         try:
             for part in parts[:-1]:
-                inner = os.open(part, flags | os.O_DIRECTORY, dir_fd=fd)
+                inner = os.open(part, OPEN_FLAGS | os.O_DIRECTORY, dir_fd=fd)
                 os.close(fd)
                 fd = inner
-            leaf = os.open(parts[-1], flags, dir_fd=fd)
+            leaf = os.open(parts[-1], OPEN_FLAGS, dir_fd=fd)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise OSError(exc.errno, "is a symbolic link") from None
@@ -161,20 +144,6 @@ class WorkDir:
         finally:
             os.close(leaf)
 
-    @classmethod
-    def sweep(cls, base: Path, alive: Callable[[int], bool]) -> list[str]:
-        """Remove the work dirs that processes now dead left under `base` (killed before
-        they could clean up); the names of those removed."""
-        removed = []
-        for entry in base.glob("box-*-*"):
-            pid = entry.name.split("-")[1]
-            if pid.isdigit() and not alive(int(pid)):
-                _kill_naming(os.fsencode(entry))
-                _unmount(entry)
-                shutil.rmtree(entry, ignore_errors=True)
-                removed.append(entry.name)
-        return removed
-
     def full(self) -> bool:
         """Whether the program used up the bytes or the inodes of the work dir."""
         if not self._mounted:
@@ -185,14 +154,28 @@ class WorkDir:
             return False
         return fs.f_bavail == 0 or fs.f_favail == 0
 
+    def has_file_of(self, size: int) -> bool:
+        """Whether a regular file of at least `size` bytes is in the work dir or /tmp."""
+        for top in (self.work, self.tmp):
+            for folder, _, names in os.walk(top):
+                for name in names:
+                    try:
+                        info = os.lstat(os.path.join(folder, name))
+                    except OSError:
+                        continue
+                    if stat.S_ISREG(info.st_mode) and info.st_size >= size:
+                        return True
+        return False
+
     def remove(self) -> None:
-        """Unmount and delete; raises OSError when that is impossible."""
+        """Unmount and delete. Raises OSError when the tmpfs cannot be unmounted; a plain
+        directory is removed as far as it can be."""
         if self._mounted:
             _unmount(self.root)
             self._mounted = False
         else:
-            shutil.rmtree(self.root / "work", ignore_errors=True)
-            shutil.rmtree(self.root / "tmp", ignore_errors=True)
+            shutil.rmtree(self.work, ignore_errors=True)
+            shutil.rmtree(self.tmp, ignore_errors=True)
         try:
             self.root.rmdir()
         except FileNotFoundError:
