@@ -2,7 +2,9 @@
 and a bare bwrap run (the same namespaces and the /usr view, nothing of ours; as root, and
 as uid 65534 the way the box starts it), all in this process, interleaved in a new order
 each round so that the machine's mood hits them alike. Then parts of ours measured alone:
-the tmpfs work dir, the cgroup, the cgroup migration.
+the tmpfs work dir, the cgroup, the cgroup migration. The sandbox runs twice: as configured
+by default (a spare box made ahead by a background thread between runs) and with no spare
+(every box made in its run).
 
     sudo .venv/bin/python bench/sandbox_overhead.py [--samples 300]
 """
@@ -50,12 +52,13 @@ def main() -> None:
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("sandbox_overhead: needs root (the sandbox refuses otherwise)")
-    box = Sandbox()
+    box = Sandbox()  # one spare box made ahead (the default)
+    cold = Sandbox(spares=0)
     layout = boxcgroup.usable()
     assert layout is not None
 
-    def full() -> None:
-        report = box.run(["true"])
+    def full(sandbox: Sandbox = box) -> None:
+        report = sandbox.run(["true"])
         assert report.status is Status.OK, report.message
 
     def work_dir() -> None:
@@ -63,10 +66,12 @@ def main() -> None:
                        mount=True).remove()  # fmt: skip
 
     def cgroup() -> None:
-        boxcgroup.create(layout, memory=1 << 28, processes=65).remove()
+        made = boxcgroup.create(layout)
+        boxcgroup.limit(made, memory=1 << 28, processes=65)
+        made.remove()
 
     def migration() -> None:
-        cg = boxcgroup.create(layout, memory=1 << 28, processes=65)
+        cg = boxcgroup.create(layout)
         sleeper = subprocess.Popen(["sleep", "1"])
         t0 = time.perf_counter()
         cg.join(sleeper.pid)
@@ -81,6 +86,7 @@ def main() -> None:
         "bare bwrap (root)": lambda: subprocess.run(BARE, env={}),
         "bare bwrap (uid 65534)": lambda: subprocess.run([*AS_BOX_USER, *BARE], env={}),
         "sandbox run, full": full,
+        "sandbox run, full, no spare box": lambda: full(cold),
         "  part: tmpfs work dir make+remove": work_dir,
         "  part: cgroup make+limit+remove": cgroup,
     }
@@ -97,6 +103,15 @@ def main() -> None:
             samples[name].append(timed(rows[name]))
         migration()
     samples["  part: cgroup join (a v1 migration)"] = spent
+    # Back to back, nothing between runs: the spare is made while the previous run goes.
+    for name, sandbox in (("back to back", box), ("back to back, no spare", cold)):
+        n = max(50, args.samples // 2)
+        t0 = time.perf_counter()
+        for _ in range(n):
+            full(sandbox)
+        per_run = (time.perf_counter() - t0) * 1000 / n
+        samples[f"sandbox run, {name} (mean)"] = [per_run]
+    box.close()
     bare = pct(samples["bare bwrap (root)"], 50)
     bare_user = pct(samples["bare bwrap (uid 65534)"], 50)
     print(f"sandbox_overhead.py --samples {args.samples}")

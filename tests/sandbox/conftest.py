@@ -10,12 +10,14 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from iguazu.cluster import cgroups
 from iguazu.errors import SandboxUnavailable
 from iguazu.sandbox import Sandbox
 
@@ -30,11 +32,12 @@ def sandbox() -> Iterator[Sandbox]:
     # there, which other boxes on the machine must not disturb.
     base = Path(f"/run/iguazu/sandbox-test-{os.getpid()}")
     try:
-        yield Sandbox(base_dir=base)
+        box = Sandbox(base_dir=base)
     except SandboxUnavailable as exc:
         pytest.skip(str(exc))
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+    with box:
+        yield box
+    shutil.rmtree(base, ignore_errors=True)
 
 
 class Compiler:
@@ -138,3 +141,24 @@ def host(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     sentinel.wait()
     shutil.rmtree(hidden, ignore_errors=True)
     os.environ.pop("IGUAZU_HOST_SECRET", None)
+
+
+def box_traces(sandbox: Sandbox) -> set[str]:
+    """The box cgroups, work dirs and mounts of this process: the spare made ahead, or
+    leaks. Waits for the spare first, so that the next run takes the box seen here."""
+    deadline = time.monotonic() + 10
+    while not sandbox.spares_ready and time.monotonic() < deadline:
+        time.sleep(0.002)
+    pid = os.getpid()
+    found = {n for n in cgroups.children("sandbox") if n.startswith(f"sandbox/{pid}-")}
+    found |= {p.name for p in sandbox.base_dir.glob(f"box-{pid}-*")}
+    mounts = Path("/proc/self/mounts").read_text()
+    found |= {f"mount {p}" for p in mounts.split() if p.startswith(f"{sandbox.base_dir}/box-")}
+    return found
+
+
+def assert_cleaned(before: set[str], after: set[str], where: str = "") -> None:
+    """What a run used is gone (the spare it took was there before, and is not now), and no
+    more is there than one spare made since: its cgroup, its work dir and its mount."""
+    assert not before & after, f"{where}: left behind: {sorted(before & after)}"
+    assert len(after) <= 3, f"{where}: more than one spare's traces: {sorted(after)}"

@@ -21,6 +21,8 @@ import iguazu
 from iguazu.cluster import cgroups
 from iguazu.sandbox import MIB, File, Limits, Sandbox, Status
 
+from .conftest import assert_cleaned, box_traces
+
 PY = "python3"  # Debian's, inside the box
 
 
@@ -82,17 +84,10 @@ def test_memory_reports_the_programs_peak(sandbox: Sandbox) -> None:
     assert 40 * MIB <= report.memory < 100 * MIB
 
 
-def ours(names: list[str]) -> list[str]:
-    """The box cgroups this test process made (others on the machine may run boxes too)."""
-    return [n for n in names if n.startswith(f"sandbox/{os.getpid()}-")]
-
-
 def test_a_run_that_ends_well_leaves_nothing_behind(sandbox: Sandbox) -> None:
+    before = box_traces(sandbox)
     sandbox.run(["sh", "-c", "echo x > /box/f; sleep 0.1 &"])
-    assert ours(cgroups.children("sandbox")) == []
-    assert not [p for p in sandbox.base_dir.iterdir() if p.name.startswith("box-")]
-    mounts = Path("/proc/self/mounts").read_text()
-    assert str(sandbox.base_dir / "box-") not in mounts
+    assert_cleaned(before, box_traces(sandbox))
 
 
 def test_a_missing_program_is_an_internal_error_not_the_programs_fault(sandbox: Sandbox) -> None:
@@ -103,7 +98,7 @@ def test_a_missing_program_is_an_internal_error_not_the_programs_fault(sandbox: 
 
 def test_the_environment_is_the_boxs_own(sandbox: Sandbox) -> None:
     report = sandbox.run(["env"], env={"ONLY": "this"})
-    assert report.stdout.decode().split() == ["ONLY=this", "PWD=/box"]
+    assert report.stdout.decode().split() == ["ONLY=this"]
 
 
 def test_extra_read_only_paths_are_visible_and_read_only(sandbox: Sandbox) -> None:
@@ -128,7 +123,7 @@ def test_a_read_only_path_the_box_cannot_reach_is_an_internal_error(
     report = sandbox.run(["true"], ro_paths=[str(private)])
     assert report.status is Status.INTERNAL_ERROR
     assert "Can't find source path" in report.message and "Permission denied" in report.message
-    assert ours(cgroups.children("sandbox")) == []
+    assert len(box_traces(sandbox)) <= 3  # the spare, which that run did not take
 
 
 @pytest.mark.parametrize(
@@ -145,9 +140,10 @@ def test_a_read_only_path_the_box_cannot_reach_is_an_internal_error(
 def test_arguments_that_could_never_run_are_refused(
     sandbox: Sandbox, argv: list[str], files: dict[str, bytes], error: str
 ) -> None:
+    before = box_traces(sandbox)
     with pytest.raises(ValueError, match=error):
         sandbox.run(argv, files=files)
-    assert not [p for p in sandbox.base_dir.iterdir() if p.name.startswith("box-")]
+    assert box_traces(sandbox) == before  # refused before taking a box
 
 
 @pytest.mark.parametrize(
@@ -241,7 +237,7 @@ def test_what_a_killed_caller_left_is_removed_by_the_next_sandbox(sandbox: Sandb
     Sandbox(base_dir=sandbox.base_dir)
 
     assert [n for n in cgroups.children("sandbox") if f"/{caller.pid}-" in n] == []
-    assert not [p for p in sandbox.base_dir.iterdir() if p.name.startswith("box-")]
+    assert not list(sandbox.base_dir.glob(f"box-{caller.pid}-*"))
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
@@ -258,7 +254,9 @@ def _running(text: str) -> bool:
     return any(line.startswith(text) for line in found.splitlines())
 
 
-def our_fds() -> int:
+def our_fds(sandbox: Sandbox) -> int:
+    """Our open descriptors once the spare box is made (it holds some while it waits)."""
+    assert wait_for(lambda: sandbox.spares_ready == 1)
     return len(os.listdir("/proc/self/fd"))
 
 
@@ -267,10 +265,10 @@ def our_fds() -> int:
     [{"A": "x\0y"}, {"A=B": "x"}, {"": "x"}, {"A": 1}],  # type: ignore[dict-item]
 )
 def test_a_bad_environment_is_refused_and_nothing_leaks(sandbox: Sandbox, env: dict) -> None:
-    before = our_fds()
+    before = our_fds(sandbox)
     with pytest.raises(ValueError, match="environment"):
         sandbox.run(["true"], env=env)
-    assert our_fds() == before
+    assert our_fds(sandbox) == before
 
 
 def test_a_read_only_path_that_shows_the_boxes_is_refused(sandbox: Sandbox) -> None:
@@ -282,10 +280,10 @@ def test_a_read_only_path_that_shows_the_boxes_is_refused(sandbox: Sandbox) -> N
 def test_descriptors_past_1024_in_the_caller_do_not_matter(sandbox: Sandbox) -> None:
     held = [os.open("/dev/null", os.O_RDONLY) for _ in range(1100)]
     try:
-        before = our_fds()
+        before = our_fds(sandbox)
         report = sandbox.run(["echo", "fine"])
         assert (report.status, report.stdout) == (Status.OK, b"fine\n")
-        assert our_fds() == before
+        assert our_fds(sandbox) == before
     finally:
         for fd in held:
             os.close(fd)
@@ -301,8 +299,8 @@ def test_a_host_process_of_uid_65534_cannot_reach_a_running_box(sandbox: Sandbox
         )
     )
     thread.start()
-    assert wait_for(lambda: bool(list(sandbox.base_dir.glob(f"box-{os.getpid()}-*/work"))))
-    work = next(sandbox.base_dir.glob(f"box-{os.getpid()}-*/work"))
+    assert wait_for(lambda: bool(list(sandbox.base_dir.glob(f"box-{os.getpid()}-*/work/result"))))
+    work = next(sandbox.base_dir.glob(f"box-{os.getpid()}-*/work/result")).parent
     assert wait_for(lambda: _running("sh -c echo secret"))
     box_pid = next(
         line.split()[0]
@@ -320,3 +318,21 @@ def test_a_host_process_of_uid_65534_cannot_reach_a_running_box(sandbox: Sandbox
     thread.join()
     assert out.stdout.split() == ["unreadable", "unwritable", "unsignalled"]
     assert done[0].stdout == b"secret\n"
+
+
+def test_boxes_made_ahead_are_discarded_on_close_and_none_are_made_without_spares(
+    sandbox: Sandbox,
+) -> None:
+    base = sandbox.base_dir.parent / f"{sandbox.base_dir.name}-spares"
+    cgroups_before = set(cgroups.children("sandbox"))
+    with Sandbox(base_dir=base, spares=2) as two:
+        assert wait_for(lambda: two.spares_ready == 2)
+        assert len(list(base.glob("box-*"))) == 2
+        assert two.run(["echo", "ok"]).stdout == b"ok\n"
+    assert not list(base.glob("box-*"))
+    assert str(base) not in Path("/proc/self/mounts").read_text()
+    assert set(cgroups.children("sandbox")) <= cgroups_before
+    with Sandbox(base_dir=base, spares=0) as none:
+        assert none.run(["echo", "cold"]).stdout == b"cold\n"
+        assert none.spares_ready == 0 and not list(base.glob("box-*"))
+    shutil.rmtree(base)

@@ -23,6 +23,7 @@ import shutil
 import signal
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..cluster import cgroups
@@ -30,6 +31,7 @@ from ..errors import SandboxUnavailable
 from ..procs import kill_naming, pid_alive
 from . import boxcgroup, boxinit, checks, launch, seccomp
 from .report import File, Limits, RunReport, Status
+from .spares import Spares
 from .verdict import Seen, decide
 from .watch import Watched, watch
 from .workdir import WorkDir
@@ -41,7 +43,9 @@ class Sandbox:
     """`ro_paths`: host paths every box of this sandbox sees read-only (a compiler's, say),
     beside /usr. `unsafe`: run even where limits cannot be enforced (not root: development
     only); `unenforced` then lists what is missing. `base_dir`: where work dirs and the init
-    live (default /run/iguazu/sandbox as root)."""
+    live (default /run/iguazu/sandbox as root). `spares`: boxes made ahead by a background
+    thread (spares.py), each used by one run; 0 makes every box in its run. Close the
+    sandbox (or use it as a context manager) when done: that discards the spares."""
 
     def __init__(
         self,
@@ -49,6 +53,7 @@ class Sandbox:
         ro_paths: Iterable[str] = (),
         unsafe: bool = False,
         base_dir: str | Path | None = None,
+        spares: int = 1,
     ) -> None:
         bwrap = shutil.which("bwrap")
         if bwrap is None:
@@ -86,6 +91,22 @@ class Sandbox:
         self._sweep()
         self._init = boxinit.build(self.base_dir)
         self._seccomp = seccomp.program()
+        self._spares: Spares[Prepared] = Spares(lambda: self._prepare(()), Prepared.discard, spares)
+
+    @property
+    def spares_ready(self) -> int:
+        """Boxes made ahead and waiting now."""
+        return self._spares.ready
+
+    def close(self) -> None:
+        """Discard the boxes made ahead; runs still going must have ended."""
+        self._spares.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _default_base(self) -> Path:
         if self._root:
@@ -134,48 +155,66 @@ class Sandbox:
             checks.name(name)
         environment = checks.env(launch.DEFAULT_ENV if env is None else env)
         extra = checks.ro_paths(ro_paths, self.base_dir)
-        host_uid = launch.HOST_UID if self._root else os.geteuid()
-        work: WorkDir | None = None
-        cgroup: cgroups.Cgroup | None = None
+        prepared = None if extra else self._spares.take()
         try:
-            work = WorkDir.create(
-                self.base_dir,
-                size=limits.work_dir_size,
-                inodes=limits.work_dir_files,
-                uid=host_uid,
-                gid=host_uid if self._root else os.getegid(),
-                mount=self._root,
-            )
+            if prepared is None:
+                prepared = self._prepare(extra)
+            work, cgroup, box = prepared.work, prepared.cgroup, prepared.box
+            work.resize(size=limits.work_dir_size, inodes=limits.work_dir_files)
+            if cgroup is not None:  # +1: our init
+                boxcgroup.limit(cgroup, memory=limits.memory, processes=limits.processes + 1)
+            cpu_before = (cgroup.cpu_seconds() or 0.0) if cgroup is not None else 0.0
             work.place(placed)
-            if self._cgroups is not None:
-                cgroup = boxcgroup.create(
-                    self._cgroups, memory=limits.memory, processes=limits.processes + 1
-                )  # +1: our init
-            command = {
-                "bwrap": self._bwrap, "init": self._init, "work": work.work, "tmp": work.tmp,
-                "argv": args, "env": environment, "rlimits": self._rlimits(limits),
-                "ro_paths": (*self.ro_paths, *extra),
-            }  # fmt: skip
-            try:
-                box = launch.start(
-                    lambda fds: launch.command(**command, fds=fds),  # type: ignore[arg-type]
-                    seccomp=self._seccomp,
-                    as_host_uid=self._setpriv,
-                    join=cgroup.join if cgroup is not None else lambda pid: None,
-                )
-            except launch.LaunchFailed as exc:
-                return RunReport(status=Status.INTERNAL_ERROR, message=f"bwrap: {exc}")
+            box.go(args, environment, self._rlimits(limits))
             seen = self._watch(box, stdin, limits, cgroup)
-            return self._report(seen, cgroup, work, limits, wanted)
+            return self._report(seen, cgroup, cpu_before, work, limits, wanted)
+        except launch.LaunchFailed as exc:
+            return RunReport(status=Status.INTERNAL_ERROR, message=f"bwrap: {exc}")
         except OSError as exc:
             logger.exception("sandbox: cannot set up a box")
             return RunReport(status=Status.INTERNAL_ERROR, message=f"cannot set up the box: {exc}")
         finally:
-            self._clean(cgroup, work)
+            if prepared is not None:
+                prepared.discard()
+
+    def _prepare(self, extra_ro_paths: tuple[str, ...]) -> Prepared:
+        """A new box, made and waiting for its program; limits are set when it is used.
+        Raises OSError or LaunchFailed, and then leaves nothing."""
+        host_uid = launch.HOST_UID if self._root else os.geteuid()
+        defaults = Limits()
+        work = WorkDir.create(
+            self.base_dir,
+            size=defaults.work_dir_size,
+            inodes=defaults.work_dir_files,
+            uid=host_uid,
+            gid=host_uid if self._root else os.getegid(),
+            mount=self._root,
+        )
+        cgroup = None
+        try:
+            if self._cgroups is not None:
+                cgroup = boxcgroup.create(self._cgroups)
+            box = launch.start(
+                lambda fds: launch.command(
+                    bwrap=self._bwrap,
+                    init=self._init,
+                    work=work.work,
+                    tmp=work.tmp,
+                    ro_paths=(*self.ro_paths, *extra_ro_paths),
+                    fds=fds,
+                ),  # fmt: skip
+                seccomp=self._seccomp,
+                as_host_uid=self._setpriv,
+                join=cgroup.join if cgroup is not None else lambda pid: None,
+            )
+        except BaseException:
+            Prepared.clean(cgroup, work)
+            raise
+        return Prepared(work=work, cgroup=cgroup, box=box)
 
     @staticmethod
     def _watch(
-        box: launch.Launched, stdin: bytes, limits: Limits, cgroup: cgroups.Cgroup | None
+        box: launch.Box, stdin: bytes, limits: Limits, cgroup: cgroups.Cgroup | None
     ) -> Watched:
         def kill() -> None:
             box.kill()
@@ -199,6 +238,7 @@ class Sandbox:
                 cpu_limit=limits.cpu_time,
                 cpu_time=cgroup.cpu_seconds if cgroup is not None else lambda: None,
                 kill=kill,
+                close=box.close,
             )
         except BaseException:
             kill()
@@ -211,6 +251,7 @@ class Sandbox:
     def _report(
         seen: Watched,
         cgroup: cgroups.Cgroup | None,
+        cpu_before: float,
         work: WorkDir,
         limits: Limits,
         collect: tuple[str, ...],
@@ -224,8 +265,8 @@ class Sandbox:
         cpu = cgroup.cpu_seconds() if cgroup else None
         if cpu is None:
             cpu = ending.cpu_time if ending else 0.0
-        elif ending is not None:
-            cpu = max(ending.cpu_time, cpu - ending.init_cpu_time)
+        else:  # the program's, its children's and our init's since "go"
+            cpu = max(ending.cpu_time if ending else 0.0, cpu - cpu_before)
         xfsz = ending is not None and ending.signaled and ending.code == signal.SIGXFSZ
         status, message = decide(
             Seen(
@@ -274,8 +315,22 @@ class Sandbox:
             found["as"] = (address_space, address_space)
         return found
 
+
+@dataclass
+class Prepared:
+    """A box made and waiting, with its work dir and cgroup."""
+
+    work: WorkDir
+    cgroup: cgroups.Cgroup | None
+    box: launch.Box
+
+    def discard(self) -> None:
+        """Kill whatever runs in it and remove it all (after its run, or unused)."""
+        self.box.discard()
+        self.clean(self.cgroup, self.work)
+
     @staticmethod
-    def _clean(cgroup: cgroups.Cgroup | None, work: WorkDir | None) -> None:
+    def clean(cgroup: cgroups.Cgroup | None, work: WorkDir | None) -> None:
         if cgroup is not None:
             try:
                 cgroup.kill_all()

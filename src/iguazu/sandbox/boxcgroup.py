@@ -36,30 +36,35 @@ def usable() -> cgroups.Layout | None:
     return found
 
 
-def create(layout: cgroups.Layout, *, memory: int, processes: int) -> cgroups.Cgroup:
-    """A new cgroup holding a box to `memory` bytes (swap included) and `processes`
-    processes and threads. Raises OSError (and removes what it made)."""
+def create(layout: cgroups.Layout) -> cgroups.Cgroup:
+    """A new cgroup, no limits yet (see `limit`). Raises OSError (and removes what it made)."""
     cgroup = cgroups.at(f"{PARENT}/{os.getpid()}-{secrets.token_hex(6)}", layout)
     try:
         cgroup.make()
-        if layout.version == 1:
-            mem = cgroup.path("memory")
-            write(mem / "memory.limit_in_bytes", str(memory))
-            if has_memsw(layout.mounts["memory"]):
-                write(mem / "memory.memsw.limit_in_bytes", str(memory))
-            else:
-                write(mem / "memory.swappiness", "0")
-            write(cgroup.path("pids") / "pids.max", str(processes))
-        else:
-            d = cgroup.dirs[0]
-            write(d / "memory.max", str(memory))
-            if (d / "memory.swap.max").exists():
-                write(d / "memory.swap.max", "0")
-            write(d / "pids.max", str(processes))
     except OSError:
         cgroup.remove()
         raise
     return cgroup
+
+
+def limit(cgroup: cgroups.Cgroup, *, memory: int, processes: int) -> None:
+    """Hold the box to `memory` bytes (swap included) and `processes` processes and
+    threads, and count its peak from here. Raises OSError."""
+    if cgroup.layout.version == 1:
+        mem = cgroup.path("memory")
+        write(mem / "memory.limit_in_bytes", str(memory))
+        if has_memsw(cgroup.layout.mounts["memory"]):
+            write(mem / "memory.memsw.limit_in_bytes", str(memory))
+        else:
+            write(mem / "memory.swappiness", "0")
+        write(mem / "memory.max_usage_in_bytes", "0")  # the peak from here: the program's
+        write(cgroup.path("pids") / "pids.max", str(processes))
+    else:
+        d = cgroup.dirs[0]
+        write(d / "memory.max", str(memory))
+        if (d / "memory.swap.max").exists():
+            write(d / "memory.swap.max", "0")
+        write(d / "pids.max", str(processes))
 
 
 def sweep(layout: cgroups.Layout, alive: Callable[[int], bool]) -> list[str]:

@@ -1,22 +1,28 @@
 /* Pid 1 of a box (bwrap --as-pid-1): starts the program, reaps orphans, reports.
  *
- *   boxinit STATUS_FD START_FD [NAME=SOFT:HARD]... -- PROGRAM [ARG]...
+ *   boxinit STATUS_FD START_FD
  *
- * First it writes "ready" to STATUS_FD and waits for "go" on START_FD: meanwhile the host
- * moves it into the box's cgroup. If the host is gone instead (end of file), it exits
- * without running anything: a box whose launcher died never runs outside its cgroup.
+ * First it writes "ready" to STATUS_FD and waits on START_FD: meanwhile the host moves it
+ * into the box's cgroup and places the files. Then the host writes what to run and closes
+ * the pipe, all strings NUL-terminated:
  *
- * The program runs as pid 2 with the given rlimits (names below), so that it keeps the
- * usual signal semantics (pid 1 of a namespace ignores signals it has no handler for).
- * When the program ends, one line goes to STATUS_FD:
+ *   go  N  NAME=SOFT:HARD ... (N rlimits)  M  NAME=VALUE ... (M environment)  K  ARG ... (argv)
  *
- *   exited|signaled CODE UTIME_US STIME_US MAXRSS_KB EXEC_ERRNO SIGSYS SELF_CPU_US
+ * If the host is gone instead (end of file before "go"), it exits without running anything:
+ * a box whose launcher died never runs outside its cgroup. A box can so be made ahead of
+ * the run that uses it.
+ *
+ * The program runs as pid 2 with those rlimits, so that it keeps the usual signal
+ * semantics (pid 1 of a namespace ignores signals it has no handler for). When it ends,
+ * one line goes to STATUS_FD:
+ *
+ *   exited|signaled CODE UTIME_US STIME_US MAXRSS_KB EXEC_ERRNO SIGSYS
  *
  * CODE is the exit code or the signal number, the usage is the program's with the
  * descendants it waited for, SIGSYS is 1 when any process this init reaped died of SIGSYS
- * (the seccomp filter's kill), SELF_CPU_US is this process's own CPU time. Then this process
- * exits and the kernel kills whatever is left in the pid namespace. bwrap only reports
- * 128+signal as an exit code, which a program can also exit with: hence this helper.
+ * (the seccomp filter kills with it). Then this process exits and the kernel kills
+ * whatever is left in the pid namespace. bwrap only
+ * reports 128+signal as an exit code, which a program can also exit with: hence this init.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -68,30 +74,87 @@ static int parse_limit(const char *arg, struct limit *out) {
 
 static long micros(struct timeval t) { return t.tv_sec * 1000000L + t.tv_usec; }
 
+extern char **environ;
+
+#define MAX_SPEC (4 << 20)
+#define MAX_ITEMS 4096
+
+/* The strings of the spec, one after another: NULL past its end. */
+struct reader {
+    char *at, *end;
+};
+
+static char *next(struct reader *r) {
+    char *s = r->at;
+    char *nul = s < r->end ? memchr(s, '\0', r->end - s) : NULL;
+    if (nul == NULL)
+        return NULL;
+    r->at = nul + 1;
+    return s;
+}
+
+/* A count, then that many strings into items (NULL-terminated); -1 when malformed. */
+static int read_list(struct reader *r, char **items) {
+    char *count = next(r), *end;
+    if (count == NULL)
+        return -1;
+    long n = strtol(count, &end, 10);
+    if (*end != '\0' || n < 0 || n >= MAX_ITEMS)
+        return -1;
+    for (long k = 0; k < n; k++)
+        if ((items[k] = next(r)) == NULL)
+            return -1;
+    items[n] = NULL;
+    return (int)n;
+}
+
+static char *read_all(int fd, size_t *size) {
+    char *buf = malloc(MAX_SPEC);
+    size_t got = 0;
+    ssize_t n;
+    if (buf == NULL)
+        return NULL;
+    while (got < MAX_SPEC && (n = read(fd, buf + got, MAX_SPEC - got)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            free(buf);
+            return NULL;
+        }
+        got += n;
+    }
+    *size = got;
+    return buf;
+}
+
 int main(int argc, char **argv) {
+    static char *limit_args[MAX_ITEMS], *env[MAX_ITEMS], *program[MAX_ITEMS];
     struct limit limits[16];
-    int count = 0, i;
-    if (argc < 5)
+    if (argc != 3)
         return USAGE_ERROR;
     int status_fd = atoi(argv[1]);
     int start_fd = atoi(argv[2]);
-    for (i = 3; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        if (count == 16 || parse_limit(argv[i], &limits[count++]) != 0)
-            return USAGE_ERROR;
-    }
-    if (i + 1 >= argc)
-        return USAGE_ERROR;
-    char **program = argv + i + 1;
 
     /* Not dumpable: /proc/1 belongs to root then, so the program (same uid) cannot open
      * our descriptors through /proc/1/fd and write a forged report. */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
         return USAGE_ERROR + 1;
-    char go[2];
-    if (write(status_fd, "ready\n", 6) != 6 || read(start_fd, go, 2) != 2 ||
-        go[0] != 'g' || go[1] != 'o')
+    if (write(status_fd, "ready\n", 6) != 6)
         return USAGE_ERROR + 3;
+    size_t size = 0;
+    char *spec = read_all(start_fd, &size);
     close(start_fd);
+    struct reader r = {spec, spec + size};
+    char *go = spec ? next(&r) : NULL;
+    if (go == NULL || strcmp(go, "go") != 0)
+        return USAGE_ERROR + 3; /* the host is gone: run nothing */
+    int count = read_list(&r, limit_args);
+    if (count < 0 || count > 16 || read_list(&r, env) < 0 || read_list(&r, program) < 1)
+        return USAGE_ERROR;
+    for (int k = 0; k < count; k++)
+        if (parse_limit(limit_args[k], &limits[k]) != 0)
+            return USAGE_ERROR;
+
     int errpipe[2];
     if (pipe2(errpipe, O_CLOEXEC) != 0)
         return USAGE_ERROR + 1;
@@ -106,6 +169,7 @@ int main(int argc, char **argv) {
             if (setrlimit(limits[k].resource, &limits[k].value) != 0)
                 err = errno;
         if (err == 0) {
+            environ = env; /* execvp looks the program up on this PATH */
             execvp(program[0], program);
             err = errno;
         }
@@ -140,12 +204,8 @@ int main(int argc, char **argv) {
             break;
         }
     }
-    struct rusage self;
-    getrusage(RUSAGE_SELF, &self);
-    dprintf(status_fd, "%s %d %ld %ld %ld %d %d %ld\n",
-            WIFSIGNALED(status) ? "signaled" : "exited",
+    dprintf(status_fd, "%s %d %ld %ld %ld %d %d\n", WIFSIGNALED(status) ? "signaled" : "exited",
             WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
-            micros(usage.ru_utime), micros(usage.ru_stime), usage.ru_maxrss, exec_errno, sigsys,
-            micros(self.ru_utime) + micros(self.ru_stime));
+            micros(usage.ru_utime), micros(usage.ru_stime), usage.ru_maxrss, exec_errno, sigsys);
     return 0;
 }

@@ -59,13 +59,12 @@ class Ending:
     cpu_time: float  # the program's, with the descendants it waited for
     max_rss: int  # bytes
     exec_errno: int  # the program could not be started: why
-    seccomp_kill: bool  # some process of the box died of SIGSYS
-    init_cpu_time: float  # boxinit's own
+    seccomp_kill: bool  # a process our init reaped died of SIGSYS
 
     @classmethod
     def parse(cls, line: str) -> Ending:
         """Raises ValueError for anything but one well-formed line."""
-        how, code, utime, stime, rss, exec_errno, sigsys, own = line.split()
+        how, code, utime, stime, rss, exec_errno, sigsys = line.split()
         if how not in ("exited", "signaled"):
             raise ValueError(f"unexpected status {line!r}")
         return cls(
@@ -75,5 +74,4 @@ class Ending:
             max_rss=int(rss) * 1024,
             exec_errno=int(exec_errno),
             seccomp_kill=sigsys == "1",
-            init_cpu_time=int(own) / 1e6,
         )

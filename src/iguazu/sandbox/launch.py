@@ -51,17 +51,9 @@ class Fds:
 
 
 def command(
-    *,
-    bwrap: str,
-    init: Path,
-    work: Path,
-    tmp: Path,
-    argv: Sequence[str],
-    env: Mapping[str, str],
-    rlimits: Mapping[str, tuple[int, int]],
-    ro_paths: Sequence[str],
-    fds: Fds,
+    *, bwrap: str, init: Path, work: Path, tmp: Path, ro_paths: Sequence[str], fds: Fds
 ) -> list[str]:
+    """The box's bwrap command line; what runs in it comes later (Box.go)."""
     cmd = [
         bwrap,
         "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
@@ -79,25 +71,54 @@ def command(
         cmd += ["--ro-bind", path, path]
     cmd += ["--ro-bind", str(init), INIT, "--remount-ro", "/"]
     cmd += ["--chdir", WORK, "--clearenv"]
-    for name, value in env.items():
-        cmd += ["--setenv", name, value]
     cmd += ["--info-fd", str(fds.info), "--seccomp", str(fds.seccomp)]
-    cmd += ["--", INIT, str(fds.status), str(fds.start)]
-    cmd += [f"{name}={soft}:{hard}" for name, (soft, hard) in rlimits.items()]
-    return [*cmd, "--", *argv]
+    return [*cmd, "--", INIT, str(fds.status), str(fds.start)]
 
 
-@dataclass
-class Launched:
-    """A box whose program runs: bwrap (`proc`), our init's host pid, and our ends of its
-    pipes, which the caller watches and closes."""
+def spec(
+    argv: Sequence[str], env: Mapping[str, str], rlimits: Mapping[str, tuple[int, int]]
+) -> bytes:
+    """What our init is told to run (see boxinit.c): NUL-terminated strings."""
+    items = [
+        "go",
+        str(len(rlimits)), *(f"{name}={soft}:{hard}" for name, (soft, hard) in rlimits.items()),
+        str(len(env)), *(f"{name}={value}" for name, value in env.items()),
+        str(len(argv)), *argv,
+    ]  # fmt: skip
+    return b"".join(os.fsencode(item) + b"\0" for item in items)
 
-    proc: subprocess.Popen[bytes]
-    init_pid: int
-    stdin: int
-    stdout: int
-    stderr: int
-    status: int
+
+class Box:
+    """A box made and waiting: bwrap (`proc`), our init's host pid, and our ends of its
+    pipes. `go` starts the program; the caller then watches the pipes and `discard`s the
+    box. Every descriptor is closed through `close`, once: a number closed twice may
+    meanwhile belong to another thread's box."""
+
+    def __init__(
+        self, proc: subprocess.Popen[bytes], init_pid: int, *,
+        stdin: int, stdout: int, stderr: int, status: int, start: int,
+    ) -> None:  # fmt: skip
+        self.proc, self.init_pid = proc, init_pid
+        self.stdin, self.stdout, self.stderr, self.status = stdin, stdout, stderr, status
+        self._start = start
+        self._open = {stdin, stdout, stderr, status, start}
+
+    def close(self, fd: int) -> None:
+        if fd in self._open:
+            self._open.remove(fd)
+            os.close(fd)
+
+    def go(self, argv: Sequence[str], env: Mapping[str, str],
+           rlimits: Mapping[str, tuple[int, int]]) -> None:  # fmt: skip
+        """Start the program. Raises LaunchFailed when the init is gone."""
+        data = memoryview(spec(argv, env, rlimits))
+        try:
+            while data:  # the init reads until the pipe's end
+                data = data[os.write(self._start, data) :]
+        except BrokenPipeError:
+            raise LaunchFailed("the box's init died before it started the program") from None
+        finally:
+            self.close(self._start)
 
     def kill(self) -> None:
         """The init first: the kernel then kills the whole pid namespace; then bwrap."""
@@ -106,6 +127,13 @@ class Launched:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+    def discard(self) -> None:
+        """Kill what is left of the box, reap bwrap, close our ends."""
+        self.kill()
+        self.proc.wait()
+        for fd in list(self._open):
+            self.close(fd)
 
 
 class LaunchFailed(Exception):
@@ -118,38 +146,33 @@ def start(
     seccomp: bytes,
     as_host_uid: str | None,
     join: Callable[[int], None],
-) -> Launched:
+) -> Box:
     """Start bwrap with the command `cmd` builds for our descriptors (through `as_host_uid`,
-    a setpriv command, when given), let our init tell us it is ready, `join` its host pid
-    to the cgroup, and let it start the program. Raises LaunchFailed (nothing left running)
-    or OSError; on any failure every descriptor made here is closed."""
-    ours: list[int] = []  # our ends, handed over in Launched
+    a setpriv command, when given), let our init tell us it is ready and `join` its host
+    pid to the cgroup. Raises LaunchFailed (nothing left running) or OSError; on any
+    failure every descriptor made here is closed."""
+    ours: list[int] = []  # our ends, handed over in Box
     theirs: list[int] = []  # the child's ends, closed once it has them
 
-    def pipe() -> tuple[int, int]:
+    def pipe(child_reads: bool = False) -> tuple[int, int]:
         r, w = os.pipe()
-        ours.append(r)
-        theirs.append(w)
+        ours.append(w if child_reads else r)
+        theirs.append(r if child_reads else w)
         return r, w
 
     proc = None
     try:
-        stdin_r, stdin_w = os.pipe()
-        ours.append(stdin_w)
-        theirs.append(stdin_r)
+        stdin_r, stdin_w = pipe(child_reads=True)
         out_r, out_w = pipe()
         err_r, err_w = pipe()
         info_r, info_w = pipe()
         status_r, status_w = pipe()
+        start_r, start_w = pipe(child_reads=True)
         seccomp_r, seccomp_w = os.pipe()
         theirs.append(seccomp_r)
         with os.fdopen(seccomp_w, "wb") as filter_out:  # far below 64 KiB: never blocks
             filter_out.write(seccomp)
-        start_r, start_w = os.pipe()
-        ours.append(start_w)
-        theirs.append(start_r)
-        fds = Fds(info=info_w, seccomp=seccomp_r, status=status_w, start=start_r)
-        argv = cmd(fds)
+        argv = cmd(Fds(info=info_w, seccomp=seccomp_r, status=status_w, start=start_r))
         if as_host_uid is not None:
             argv = [as_host_uid, f"--reuid={HOST_UID}", f"--regid={HOST_UID}", "--clear-groups",
                     *argv]  # fmt: skip
@@ -168,9 +191,9 @@ def start(
             os.close(fd)
         theirs.clear()
         # bwrap names the box's first process, which becomes our init; the init says
-        # "ready" and waits, we move it into the cgroup and say "go". So neither bwrap's
-        # setup nor the init's start is counted, and nothing runs outside the cgroup: if we
-        # die before "go", the init sees the pipe's end and exits.
+        # "ready" and waits; we move it into the cgroup. So neither bwrap's setup nor the
+        # init's start is counted, and nothing runs outside the cgroup: if we die before
+        # Box.go, the init sees the pipe's end and exits.
         info = _read_until(info_r, b"}\n")
         ready = _read_until(status_r, b"\n")
         if info is None or ready != b"ready\n":
@@ -181,14 +204,11 @@ def start(
         except ProcessLookupError:
             raise LaunchFailed(_said(err_r) or "the box's init died before it started") from None
         _keep_init_from_oom_killer(init_pid)
-        os.write(start_w, b"go")
-        os.close(start_w)
-        ours.remove(start_w)
         os.close(info_r)
         ours.remove(info_r)
-        return Launched(
-            proc=proc, init_pid=init_pid, stdin=stdin_w, stdout=out_r, stderr=err_r,
-            status=status_r,
+        return Box(
+            proc, init_pid, stdin=stdin_w, stdout=out_r, stderr=err_r, status=status_r,
+            start=start_w,
         )  # fmt: skip
     except BaseException:
         if proc is not None:

@@ -61,10 +61,12 @@ def watch(
     cpu_limit: float,
     cpu_time: Callable[[], float | None],
     kill: Callable[[], None],
+    close: Callable[[int], None],
 ) -> Watched:
     """Runs until the launcher (`pidfd`) has exited and every pipe is at its end. `kill`
     must end every process of the box; `cpu_time` tells the CPU used so far (None: unknown,
-    then only the rlimit stops a spinning program)."""
+    then only the rlimit stops a spinning program). The pipes are closed with `close`, their
+    owner's, which knows which are closed (a number closed twice may be another thread's)."""
     started = time.monotonic()
     ended: float | None = None
     streams = {stdout_fd: Stream(output_cap), stderr_fd: Stream(output_cap)}
@@ -90,7 +92,7 @@ def watch(
             os.set_blocking(stdin_fd, False)
             sel.register(stdin_fd, selectors.EVENT_WRITE)
         else:
-            os.close(stdin_fd)
+            close(stdin_fd)
         launcher_done = False
         next_cpu_look = started
         while not launcher_done or sel.get_map():
@@ -119,16 +121,16 @@ def watch(
                     if pending:  # nobody left to read the rest of stdin
                         pending = pending[:0]
                         sel.unregister(stdin_fd)
-                        os.close(stdin_fd)
+                        close(stdin_fd)
                 elif mask & selectors.EVENT_WRITE:
-                    pending = _feed(sel, stdin_fd, pending)
+                    pending = _feed(sel, stdin_fd, pending, close)
                 else:
                     chunk = _read(fd)
                     if chunk is None:
                         continue
                     if not chunk:
                         sel.unregister(fd)
-                        os.close(fd)
+                        close(fd)
                     elif fd == status_fd:
                         status += chunk
                         if ended is None and status.endswith(b"\n"):
@@ -138,7 +140,7 @@ def watch(
     finally:
         for key in list(sel.get_map().values()):
             if key.fd != pidfd:
-                os.close(key.fd)
+                close(key.fd)
         sel.close()
     return Watched(
         stdout=bytes(streams[stdout_fd].data),
@@ -156,7 +158,9 @@ def _read(fd: int) -> bytes | None:
         return None
 
 
-def _feed(sel: selectors.BaseSelector, fd: int, pending: memoryview) -> memoryview:
+def _feed(
+    sel: selectors.BaseSelector, fd: int, pending: memoryview, close: Callable[[int], None]
+) -> memoryview:
     """Write what the pipe takes; close it at the end or when the reader is gone."""
     try:
         pending = pending[os.write(fd, pending[:CHUNK]) :]
@@ -168,5 +172,5 @@ def _feed(sel: selectors.BaseSelector, fd: int, pending: memoryview) -> memoryvi
         pending = pending[:0]
     if not pending:
         sel.unregister(fd)
-        os.close(fd)
+        close(fd)
     return pending

@@ -26,14 +26,15 @@ from .report import File
 
 MS_NOSUID = 0x2
 MS_NODEV = 0x4
+MS_REMOUNT = 0x20
 MNT_DETACH = 0x2
 OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _mount_tmpfs(target: Path, options: str) -> None:
-    flags = MS_NOSUID | MS_NODEV
+def _mount_tmpfs(target: Path, options: str, again: bool = False) -> None:
+    flags = MS_NOSUID | MS_NODEV | (MS_REMOUNT if again else 0)
     if _libc.mount(b"tmpfs", os.fsencode(target), b"tmpfs", flags, options.encode()) != 0:
         code = ctypes.get_errno()
         raise OSError(code, f"cannot mount a tmpfs on {target}: {os.strerror(code)}")
@@ -73,6 +74,11 @@ class WorkDir:
             box.remove()
             raise
         return box
+
+    def resize(self, *, size: int, inodes: int) -> None:
+        """New limits for a work dir made ahead of its run; raises OSError."""
+        if self._mounted:
+            _mount_tmpfs(self.root, f"size={size},nr_inodes={inodes},mode=0711", again=True)
 
     @classmethod
     def leftovers(cls, base: Path, alive: Callable[[int], bool]) -> list[WorkDir]:
