@@ -1,6 +1,6 @@
 """Per-run cost of the sandbox for a trivial program (`/bin/true`), beside plain subprocess
 and a bare bwrap run (the same namespaces and the /usr view, nothing of ours; as root, and
-as uid 65534 the way the box starts it), all in this process, interleaved in a new order
+unprivileged the way the box starts it), all in this process, interleaved in a new order
 each round so that the machine's mood hits them alike. Then parts of ours measured alone:
 the tmpfs work dir, the cgroup, the cgroup migration. The sandbox runs twice: as configured
 by default (a spare box made ahead by a background thread between runs) and with no spare
@@ -29,6 +29,7 @@ from iguazu.sandbox import (  # noqa: E402
     Status,
     boxcgroup,  # noqa: E402
 )
+from iguazu.sandbox.launch import HOST_UID  # noqa: E402
 from iguazu.sandbox.workdir import WorkDir  # noqa: E402
 
 BARE = [
@@ -37,7 +38,8 @@ BARE = [
     "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
     "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev", "--", "/bin/true",
 ]  # fmt: skip
-AS_BOX_USER = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]  # as the box does
+# As the box starts it: unprivileged, as the boxes' own host uid.
+AS_BOX_USER = ["setpriv", f"--reuid={HOST_UID}", f"--regid={HOST_UID}", "--clear-groups"]
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -84,7 +86,7 @@ def main() -> None:
     rows: dict[str, Callable[[], object]] = {
         "subprocess /bin/true": lambda: subprocess.run(["/bin/true"]),
         "bare bwrap (root)": lambda: subprocess.run(BARE, env={}),
-        "bare bwrap (uid 65534)": lambda: subprocess.run([*AS_BOX_USER, *BARE], env={}),
+        "bare bwrap (unprivileged)": lambda: subprocess.run([*AS_BOX_USER, *BARE], env={}),
         "sandbox run, full": full,
         "sandbox run, full, no spare box": lambda: full(cold),
         "  part: tmpfs work dir make+remove": work_dir,
@@ -113,9 +115,9 @@ def main() -> None:
         samples[f"sandbox run, {name} (mean)"] = [per_run]
     box.close()
     bare = pct(samples["bare bwrap (root)"], 50)
-    bare_user = pct(samples["bare bwrap (uid 65534)"], 50)
+    bare_user = pct(samples["bare bwrap (unprivileged)"], 50)
     print(f"sandbox_overhead.py --samples {args.samples}")
-    print(f"{'what':42} {'p50 ms':>8} {'p95 ms':>8} {'/bare root':>11} {'/bare 65534':>12}")
+    print(f"{'what':42} {'p50 ms':>8} {'p95 ms':>8} {'/bare root':>11} {'/bare unpriv':>12}")
     for name, values in samples.items():
         p50, p95 = pct(values, 50), pct(values, 95)
         print(f"{name:42} {p50:8.2f} {p95:8.2f} {p50 / bare:11.2f} {p50 / bare_user:12.2f}")

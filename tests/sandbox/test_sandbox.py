@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import site
 import subprocess
 import sys
@@ -234,7 +235,7 @@ def test_what_a_killed_caller_left_is_removed_by_the_next_sandbox(sandbox: Sandb
     caller.wait()
     assert wait_for(lambda: not _running(marker))
 
-    Sandbox(base_dir=sandbox.base_dir)
+    Sandbox(base_dir=sandbox.base_dir, spares=0).close()
 
     assert [n for n in cgroups.children("sandbox") if f"/{caller.pid}-" in n] == []
     assert not list(sandbox.base_dir.glob(f"box-{caller.pid}-*"))
@@ -324,6 +325,7 @@ def test_boxes_made_ahead_are_discarded_on_close_and_none_are_made_without_spare
     sandbox: Sandbox,
 ) -> None:
     base = sandbox.base_dir.parent / f"{sandbox.base_dir.name}-spares"
+    assert wait_for(lambda: sandbox.spares_ready == 1)  # the session's own spare: made
     cgroups_before = set(cgroups.children("sandbox"))
     with Sandbox(base_dir=base, spares=2) as two:
         assert wait_for(lambda: two.spares_ready == 2)
@@ -336,3 +338,22 @@ def test_boxes_made_ahead_are_discarded_on_close_and_none_are_made_without_spare
         assert none.run(["echo", "cold"]).stdout == b"cold\n"
         assert none.spares_ready == 0 and not list(base.glob("box-*"))
     shutil.rmtree(base)
+
+
+def test_a_spare_box_that_died_while_it_waited_is_replaced(sandbox: Sandbox) -> None:
+    assert wait_for(lambda: sandbox.spares_ready == 1)
+    listing = subprocess.run(["ps", "-ewwo", "pid,args"], capture_output=True, text=True).stdout
+    mine = f"{sandbox.base_dir}/box-{os.getpid()}-"
+    waiting = [int(ln.split()[0]) for ln in listing.splitlines() if "bwrap" in ln and mine in ln]
+    assert len(waiting) == 1
+    os.kill(waiting[0], signal.SIGKILL)
+    assert wait_for(lambda: _state(waiting[0]) in ("Z", ""))
+    report = sandbox.run(["echo", "fine"])
+    assert (report.status, report.stdout) == (Status.OK, b"fine\n")
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""

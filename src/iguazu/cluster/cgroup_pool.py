@@ -45,13 +45,7 @@ class CgroupPool:
             if self._free and not new:
                 return self._free.pop()  # the most recently used: its files are warm
             name = f"{self.parent}/c{next(self._numbers)}"
-        cgroup = cgroups.at(name)
-        try:
-            cgroup.make()
-        except OSError:
-            cgroup.remove()
-            raise
-        return cgroup
+        return cgroups.make(name)
 
     def take_limited(self, *, cpu_shares: int, memory_mib: int) -> cgroups.Cgroup:
         """An empty cgroup with these limits; raises OSError."""

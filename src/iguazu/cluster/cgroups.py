@@ -36,6 +36,7 @@ __all__ = [
     "cpu_weight",
     "isolation",
     "layout",
+    "make",
     "remove_tree",
 ]
 
@@ -74,6 +75,17 @@ def at(name: str, found: Layout | None = None) -> Cgroup:
 
         return V2Cgroup(name, found)
     return V1Cgroup(name, found)
+
+
+def make(name: str, found: Layout | None = None) -> Cgroup:
+    """The cgroup `name`, made now without limits; raises OSError (and removes what it made)."""
+    cgroup = at(name, found)
+    try:
+        cgroup.make()
+    except OSError:
+        cgroup.remove()
+        raise
+    return cgroup
 
 
 def remove_tree(name: str, found: Layout | None = None) -> None:

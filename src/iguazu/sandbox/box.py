@@ -155,19 +155,46 @@ class Sandbox:
             checks.name(name)
         environment = checks.env(launch.DEFAULT_ENV if env is None else env)
         extra = checks.ro_paths(ro_paths, self.base_dir)
-        prepared = None if extra else self._spares.take()
+        return self._run(args, placed, stdin, limits, environment, extra, wanted, spare=not extra)
+
+    def _run(
+        self,
+        argv: list[str],
+        files: dict[str, File],
+        stdin: bytes,
+        limits: Limits,
+        env: dict[str, str],
+        extra_ro_paths: tuple[str, ...],
+        collect: tuple[str, ...],
+        *,
+        spare: bool,
+    ) -> RunReport:
+        prepared = self._spares.take() if spare else None
+        if prepared is not None and not prepared.box.alive():
+            logger.warning("sandbox: a spare box died while it waited; making a new one")
+            prepared.discard()
+            prepared = None
         try:
             if prepared is None:
-                prepared = self._prepare(extra)
+                spare = False
+                prepared = self._prepare(extra_ro_paths)
             work, cgroup, box = prepared.work, prepared.cgroup, prepared.box
             work.resize(size=limits.work_dir_size, inodes=limits.work_dir_files)
             if cgroup is not None:  # +1: our init
                 boxcgroup.limit(cgroup, memory=limits.memory, processes=limits.processes + 1)
             cpu_before = (cgroup.cpu_seconds() or 0.0) if cgroup is not None else 0.0
-            work.place(placed)
-            box.go(args, environment, self._rlimits(limits))
+            work.place(files)
+            try:
+                box.go(argv, env, self._rlimits(limits))
+            except launch.LaunchFailed:
+                if not spare:
+                    raise
+                logger.warning("sandbox: a spare box died while it waited; making a new one")
+                prepared.discard()
+                prepared = None
+                return self._run(argv, files, stdin, limits, env, (), collect, spare=False)
             seen = self._watch(box, stdin, limits, cgroup)
-            return self._report(seen, cgroup, cpu_before, work, limits, wanted)
+            return self._report(seen, cgroup, cpu_before, work, limits, collect)
         except launch.LaunchFailed as exc:
             return RunReport(status=Status.INTERNAL_ERROR, message=f"bwrap: {exc}")
         except OSError as exc:

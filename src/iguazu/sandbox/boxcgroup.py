@@ -38,13 +38,7 @@ def usable() -> cgroups.Layout | None:
 
 def create(layout: cgroups.Layout) -> cgroups.Cgroup:
     """A new cgroup, no limits yet (see `limit`). Raises OSError (and removes what it made)."""
-    cgroup = cgroups.at(f"{PARENT}/{os.getpid()}-{secrets.token_hex(6)}", layout)
-    try:
-        cgroup.make()
-    except OSError:
-        cgroup.remove()
-        raise
-    return cgroup
+    return cgroups.make(f"{PARENT}/{os.getpid()}-{secrets.token_hex(6)}", layout)
 
 
 def limit(cgroup: cgroups.Cgroup, *, memory: int, processes: int) -> None:

@@ -103,6 +103,10 @@ class Box:
         self._start = start
         self._open = {stdin, stdout, stderr, status, start}
 
+    def alive(self) -> bool:
+        """Whether bwrap still runs (a box made ahead may have been killed while it waited)."""
+        return self.proc.poll() is None
+
     def close(self, fd: int) -> None:
         if fd in self._open:
             self._open.remove(fd)

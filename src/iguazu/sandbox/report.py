@@ -72,6 +72,10 @@ class Limits:
                 raise ValueError(f"limit {name} must be a positive integer, not {value!r}")
         if self.memory < 4 * MIB:
             raise ValueError("limit memory must be at least 4 MiB")
+        if self.work_dir_files < 16 or self.work_dir_size < 64 * KIB:
+            raise ValueError(
+                "limits work_dir_files and work_dir_size must be at least 16 and 64 KiB"
+            )
 
 
 @dataclass(frozen=True)
