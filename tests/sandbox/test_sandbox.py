@@ -20,6 +20,7 @@ import pytest
 
 import iguazu
 from iguazu.cluster import cgroups
+from iguazu.errors import SandboxUnavailable
 from iguazu.sandbox import MIB, File, Limits, Sandbox, Status
 
 from .conftest import assert_cleaned, box_traces
@@ -357,3 +358,38 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return ""
+
+
+def test_a_fork_of_the_caller_does_not_hold_up_the_boxes(sandbox: Sandbox) -> None:
+    """A forked child inherits our ends of the waiting box's pipes; it forgets them, so
+    the parent's next run sees its stdin and its start end as they should."""
+    assert wait_for(lambda: sandbox.spares_ready == 1)
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(2)
+        os._exit(0)
+    try:
+        report = sandbox.run(["cat"], stdin=b"through\n", limits=Limits(wall_time=1.5))
+        assert (report.status, report.stdout) == (Status.OK, b"through\n")
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def test_close_waits_for_the_runs_still_going_then_refuses_more(tmp_path: Path) -> None:
+    base = Path(f"/run/iguazu/sandbox-test-{os.getpid()}-close")
+    box = Sandbox(base_dir=base)
+    assert wait_for(lambda: box.spares_ready == 1)
+    done: list = []
+    thread = threading.Thread(
+        target=lambda: done.append(box.run(["sh", "-c", "sleep 0.5; echo done"]))
+    )
+    thread.start()
+    assert wait_for(lambda: box.spares_ready == 1 and _running("sh -c sleep 0.5"))
+    box.close()
+    thread.join()
+    assert (done[0].status, done[0].stdout) == (Status.OK, b"done\n")
+    with pytest.raises(SandboxUnavailable, match="closed"):
+        box.run(["true"])
+    assert not list(base.glob("box-*"))
+    shutil.rmtree(base)

@@ -22,14 +22,16 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..cluster import cgroups
 from ..errors import SandboxUnavailable
 from ..procs import kill_naming, pid_alive
 from . import boxcgroup, boxinit, checks, launch, seccomp
+from .prepared import Maker, Prepared
 from .report import File, Limits, RunReport, Status
 from .spares import Spares
 from .verdict import Seen, decide
@@ -58,9 +60,7 @@ class Sandbox:
         bwrap = shutil.which("bwrap")
         if bwrap is None:
             raise SandboxUnavailable("bubblewrap is not installed (apt-get install bubblewrap)")
-        self._bwrap = bwrap
         self._root = os.geteuid() == 0
-        self._setpriv = (shutil.which("setpriv") or "setpriv") if self._root else None
         self._cgroups = boxcgroup.usable()
         missing = []
         if not self._root:
@@ -89,9 +89,30 @@ class Sandbox:
             )
         self.ro_paths = checks.ro_paths(ro_paths, self.base_dir)
         self._sweep()
-        self._init = boxinit.build(self.base_dir)
-        self._seccomp = seccomp.program()
-        self._spares: Spares[Prepared] = Spares(lambda: self._prepare(()), Prepared.discard, spares)
+        self._maker = Maker(
+            base_dir=self.base_dir,
+            bwrap=bwrap,
+            init=boxinit.build(self.base_dir),
+            seccomp=seccomp.program(),
+            setpriv=(shutil.which("setpriv") or "setpriv") if self._root else None,
+            layout=self._cgroups,
+            root=self._root,
+            ro_paths=self.ro_paths,
+        )
+        me = weakref.ref(self)  # the spares' thread must not keep an unclosed sandbox alive
+
+        def make() -> Prepared:
+            sandbox = me()
+            if sandbox is None:
+                raise ReferenceError("the sandbox is gone")
+            return sandbox._maker.make((), None)
+
+        self._spares: Spares[Prepared] = Spares(make, Prepared.discard, spares)
+        # Closed, collected or at exit: the spares go (their boxes would hold mounts).
+        self._finalizer = weakref.finalize(self, self._spares.close)
+        self._on_spares = 0  # runs going on boxes the spares' thread made
+        self._idle = threading.Condition()
+        self._closed = False
 
     @property
     def spares_ready(self) -> int:
@@ -99,8 +120,13 @@ class Sandbox:
         return self._spares.ready
 
     def close(self) -> None:
-        """Discard the boxes made ahead; runs still going must have ended."""
-        self._spares.close()
+        """Wait for the runs on boxes made ahead (they die with the thread that made them),
+        then discard the boxes waiting. Runs after this raise SandboxUnavailable."""
+        with self._idle:
+            self._closed = True
+            while self._on_spares:
+                self._idle.wait()
+        self._finalizer()
 
     def __enter__(self) -> Sandbox:
         return self
@@ -155,6 +181,8 @@ class Sandbox:
             checks.name(name)
         environment = checks.env(launch.DEFAULT_ENV if env is None else env)
         extra = checks.ro_paths(ro_paths, self.base_dir)
+        if self._closed:
+            raise SandboxUnavailable("this sandbox is closed")
         return self._run(args, placed, stdin, limits, environment, extra, wanted, spare=not extra)
 
     def _run(
@@ -169,17 +197,14 @@ class Sandbox:
         *,
         spare: bool,
     ) -> RunReport:
-        prepared = self._spares.take() if spare else None
-        if prepared is not None and not prepared.box.alive():
-            logger.warning("sandbox: a spare box died while it waited; making a new one")
-            prepared.discard()
-            prepared = None
+        prepared = self._take_spare() if spare else None
+        on_spare = prepared is not None
         try:
             if prepared is None:
-                spare = False
-                prepared = self._prepare(extra_ro_paths)
+                prepared = self._maker.make(extra_ro_paths, limits)
+            else:
+                prepared.work.resize(size=limits.work_dir_size, inodes=limits.work_dir_files)
             work, cgroup, box = prepared.work, prepared.cgroup, prepared.box
-            work.resize(size=limits.work_dir_size, inodes=limits.work_dir_files)
             if cgroup is not None:  # +1: our init
                 boxcgroup.limit(cgroup, memory=limits.memory, processes=limits.processes + 1)
             cpu_before = (cgroup.cpu_seconds() or 0.0) if cgroup is not None else 0.0
@@ -187,13 +212,13 @@ class Sandbox:
             try:
                 box.go(argv, env, self._rlimits(limits))
             except launch.LaunchFailed:
-                if not spare:
+                if not on_spare or box.alive():
                     raise
                 logger.warning("sandbox: a spare box died while it waited; making a new one")
-                prepared.discard()
-                prepared = None
-                return self._run(argv, files, stdin, limits, env, (), collect, spare=False)
-            seen = self._watch(box, stdin, limits, cgroup)
+                return self._run(
+                    argv, files, stdin, limits, env, extra_ro_paths, collect, spare=False
+                )
+            seen = self._watch(box, stdin, limits, cgroup, cpu_before)
             return self._report(seen, cgroup, cpu_before, work, limits, collect)
         except launch.LaunchFailed as exc:
             return RunReport(status=Status.INTERNAL_ERROR, message=f"bwrap: {exc}")
@@ -203,45 +228,30 @@ class Sandbox:
         finally:
             if prepared is not None:
                 prepared.discard()
+            if on_spare:
+                with self._idle:
+                    self._on_spares -= 1
+                    self._idle.notify_all()
 
-    def _prepare(self, extra_ro_paths: tuple[str, ...]) -> Prepared:
-        """A new box, made and waiting for its program; limits are set when it is used.
-        Raises OSError or LaunchFailed, and then leaves nothing."""
-        host_uid = launch.HOST_UID if self._root else os.geteuid()
-        defaults = Limits()
-        work = WorkDir.create(
-            self.base_dir,
-            size=defaults.work_dir_size,
-            inodes=defaults.work_dir_files,
-            uid=host_uid,
-            gid=host_uid if self._root else os.getegid(),
-            mount=self._root,
-        )
-        cgroup = None
-        try:
-            if self._cgroups is not None:
-                cgroup = boxcgroup.create(self._cgroups)
-            box = launch.start(
-                lambda fds: launch.command(
-                    bwrap=self._bwrap,
-                    init=self._init,
-                    work=work.work,
-                    tmp=work.tmp,
-                    ro_paths=(*self.ro_paths, *extra_ro_paths),
-                    fds=fds,
-                ),  # fmt: skip
-                seccomp=self._seccomp,
-                as_host_uid=self._setpriv,
-                join=cgroup.join if cgroup is not None else lambda pid: None,
-            )
-        except BaseException:
-            Prepared.clean(cgroup, work)
-            raise
-        return Prepared(work=work, cgroup=cgroup, box=box)
+    def _take_spare(self) -> Prepared | None:
+        """A box made ahead and still alive, counted as in use; None when there is none."""
+        with self._idle:
+            prepared = self._spares.take()
+            while prepared is not None and not prepared.box.alive():
+                logger.warning("sandbox: a spare box died while it waited; discarding it")
+                prepared.discard()
+                prepared = self._spares.take()
+            if prepared is not None:
+                self._on_spares += 1
+            return prepared
 
     @staticmethod
     def _watch(
-        box: launch.Box, stdin: bytes, limits: Limits, cgroup: cgroups.Cgroup | None
+        box: launch.Box,
+        stdin: bytes,
+        limits: Limits,
+        cgroup: cgroups.Cgroup | None,
+        cpu_before: float,
     ) -> Watched:
         def kill() -> None:
             box.kill()
@@ -263,7 +273,9 @@ class Sandbox:
                 output_cap=limits.output,
                 wall_limit=limits.wall_time,
                 cpu_limit=limits.cpu_time,
-                cpu_time=cgroup.cpu_seconds if cgroup is not None else lambda: None,
+                cpu_time=(lambda: (cgroup.cpu_seconds() or 0.0) - cpu_before)
+                if cgroup is not None
+                else lambda: None,
                 kill=kill,
                 close=box.close,
             )
@@ -341,31 +353,3 @@ class Sandbox:
         if address_space is not None:
             found["as"] = (address_space, address_space)
         return found
-
-
-@dataclass
-class Prepared:
-    """A box made and waiting, with its work dir and cgroup."""
-
-    work: WorkDir
-    cgroup: cgroups.Cgroup | None
-    box: launch.Box
-
-    def discard(self) -> None:
-        """Kill whatever runs in it and remove it all (after its run, or unused)."""
-        self.box.discard()
-        self.clean(self.cgroup, self.work)
-
-    @staticmethod
-    def clean(cgroup: cgroups.Cgroup | None, work: WorkDir | None) -> None:
-        if cgroup is not None:
-            try:
-                cgroup.kill_all()
-                cgroup.remove()
-            except (OSError, TimeoutError):
-                logger.exception("sandbox: cannot remove cgroup %s", cgroup.name)
-        if work is not None:
-            try:
-                work.remove()
-            except OSError:
-                logger.exception("sandbox: cannot remove work dir %s", work.root)

@@ -43,7 +43,8 @@ def create(layout: cgroups.Layout) -> cgroups.Cgroup:
 
 def limit(cgroup: cgroups.Cgroup, *, memory: int, processes: int) -> None:
     """Hold the box to `memory` bytes (swap included) and `processes` processes and
-    threads, and count its peak from here. Raises OSError."""
+    threads. On v1 the peak counts from here; v2 cannot reset it (it includes our init's
+    few pages). Raises OSError."""
     if cgroup.layout.version == 1:
         mem = cgroup.path("memory")
         write(mem / "memory.limit_in_bytes", str(memory))

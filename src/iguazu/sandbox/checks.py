@@ -8,10 +8,16 @@ from pathlib import Path
 
 from .report import File
 
+# What our init takes (boxinit.c: MAX_ITEMS, MAX_SPEC), with room for the rest of the spec.
+MAX_ITEMS = 4000
+MAX_BYTES = 3 << 20
+
 
 def argv(args: Sequence[str]) -> list[str]:
     if not args or not all(isinstance(a, str) and "\0" not in a for a in args) or not args[0]:
         raise ValueError("argv must be strings without NUL, starting with a program name")
+    if len(args) > MAX_ITEMS or sum(len(a.encode()) + 1 for a in args) > MAX_BYTES:
+        raise ValueError(f"argv is too long: at most {MAX_ITEMS} items and {MAX_BYTES} bytes")
     return list(args)
 
 
@@ -21,6 +27,11 @@ def env(values: Mapping[str, str]) -> dict[str, str]:
             raise ValueError(f"environment names and values must be strings: {name!r}")
         if not name or "=" in name or "\0" in name or "\0" in value:
             raise ValueError(f"environment variable {name!r}: no '=' in names, no NUL anywhere")
+    size = sum(len(k.encode()) + len(v.encode()) + 2 for k, v in values.items())
+    if len(values) > MAX_ITEMS or size > MAX_BYTES:
+        raise ValueError(
+            f"the environment is too large: at most {MAX_ITEMS} variables and {MAX_BYTES} bytes"
+        )
     return dict(values)
 
 

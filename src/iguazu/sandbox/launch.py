@@ -18,6 +18,7 @@ import os
 import selectors
 import signal
 import subprocess
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,10 +103,23 @@ class Box:
         self.stdin, self.stdout, self.stderr, self.status = stdin, stdout, stderr, status
         self._start = start
         self._open = {stdin, stdout, stderr, status, start}
+        self._owner = os.getpid()
+        _BOXES.add(self)
+
+    def _forget(self) -> None:
+        """In a forked child: close the inherited ends (while a copy of the write end of
+        stdin or of the start pipe is open, the box never sees their end) and leave the
+        box, which is the parent's, alone."""
+        for fd in self._open:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._open = set()
 
     def alive(self) -> bool:
         """Whether bwrap still runs (a box made ahead may have been killed while it waited)."""
-        return self.proc.poll() is None
+        return os.getpid() == self._owner and self.proc.poll() is None
 
     def close(self, fd: int) -> None:
         if fd in self._open:
@@ -126,6 +140,8 @@ class Box:
 
     def kill(self) -> None:
         """The init first: the kernel then kills the whole pid namespace; then bwrap."""
+        if os.getpid() != self._owner:
+            return  # a forked child's copy: the box is the parent's
         for pid in (self.init_pid, self.proc.pid):
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -135,9 +151,21 @@ class Box:
     def discard(self) -> None:
         """Kill what is left of the box, reap bwrap, close our ends."""
         self.kill()
-        self.proc.wait()
+        if os.getpid() == self._owner:
+            self.proc.wait()
         for fd in list(self._open):
             self.close(fd)
+
+
+_BOXES: weakref.WeakSet[Box] = weakref.WeakSet()
+
+
+def _forget_all_in_child() -> None:
+    for box in list(_BOXES):
+        box._forget()
+
+
+os.register_at_fork(after_in_child=_forget_all_in_child)
 
 
 class LaunchFailed(Exception):

@@ -5,7 +5,7 @@ Layout on the host (the box sees `work/` as /box and `tmp/` as /tmp; both share 
     <base>/box-<pid>-<token>/    tmpfs, size=..., nr_inodes=..., root-owned, mode 0711
         work/  tmp/              owned by the box's host uid, mode 0700
 
-Files go in before the box exists, written by us; after the run, `collect` reads back
+Files go in before the program starts, written by us; after the run, `collect` reads back
 only regular files, never following a link the program may have planted. Without root
 (unsafe development mode) it is a plain directory with no size limit.
 """
