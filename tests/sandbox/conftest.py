@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from iguazu.cluster import cgroups
 from iguazu.errors import SandboxUnavailable
 from iguazu.sandbox import Sandbox
+from tests.waiting import eventually
 
 
 @pytest.fixture(scope="session")
@@ -146,9 +146,7 @@ def host(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def box_traces(sandbox: Sandbox) -> set[str]:
     """The box cgroups, work dirs and mounts of this process: the spare made ahead, or
     leaks. Waits for the spare first, so that the next run takes the box seen here."""
-    deadline = time.monotonic() + 10
-    while not sandbox.spares_ready and time.monotonic() < deadline:
-        time.sleep(0.002)
+    eventually(lambda: sandbox.spares_ready, what="a spare box made")
     pid = os.getpid()
     found = {n for n in cgroups.children("sandbox") if n.startswith(f"sandbox/{pid}-")}
     found |= {p.name for p in sandbox.base_dir.glob(f"box-{pid}-*")}

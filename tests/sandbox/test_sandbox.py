@@ -13,7 +13,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ import iguazu
 from iguazu.cluster import cgroups
 from iguazu.errors import SandboxUnavailable
 from iguazu.sandbox import MIB, File, Limits, Sandbox, Status
+from tests.waiting import eventually
 
 from .conftest import assert_cleaned, box_traces
 
@@ -229,26 +229,17 @@ def test_what_a_killed_caller_left_is_removed_by_the_next_sandbox(sandbox: Sandb
         f"box.run(['sh', '-c', 'sleep 60 # {marker}'], limits=Limits(wall_time=60))\n"
     )
     caller = subprocess.Popen([sys.executable, "-c", code])
-    assert wait_for(lambda: _running(f"sh -c sleep 60 # {marker}"))
+    eventually(lambda: _running(f"sh -c sleep 60 # {marker}"))
     assert [p for p in sandbox.base_dir.iterdir() if p.name.startswith(f"box-{caller.pid}-")]
     assert [n for n in cgroups.children("sandbox") if n.startswith(f"sandbox/{caller.pid}-")]
     caller.kill()
     caller.wait()
-    assert wait_for(lambda: not _running(marker))
+    eventually(lambda: not _running(marker))
 
     Sandbox(base_dir=sandbox.base_dir, spares=0).close()
 
     assert [n for n in cgroups.children("sandbox") if f"/{caller.pid}-" in n] == []
     assert not list(sandbox.base_dir.glob(f"box-{caller.pid}-*"))
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def _running(text: str) -> bool:
@@ -258,7 +249,7 @@ def _running(text: str) -> bool:
 
 def our_fds(sandbox: Sandbox) -> int:
     """Our open descriptors once the spare box is made (it holds some while it waits)."""
-    assert wait_for(lambda: sandbox.spares_ready == 1)
+    eventually(lambda: sandbox.spares_ready == 1)
     return len(os.listdir("/proc/self/fd"))
 
 
@@ -301,9 +292,9 @@ def test_a_host_process_of_uid_65534_cannot_reach_a_running_box(sandbox: Sandbox
         )
     )
     thread.start()
-    assert wait_for(lambda: bool(list(sandbox.base_dir.glob(f"box-{os.getpid()}-*/work/result"))))
+    eventually(lambda: bool(list(sandbox.base_dir.glob(f"box-{os.getpid()}-*/work/result"))))
     work = next(sandbox.base_dir.glob(f"box-{os.getpid()}-*/work/result")).parent
-    assert wait_for(lambda: _running("sh -c echo secret"))
+    eventually(lambda: _running("sh -c echo secret"))
     box_pid = next(
         line.split()[0]
         for line in subprocess.run(
@@ -326,10 +317,10 @@ def test_boxes_made_ahead_are_discarded_on_close_and_none_are_made_without_spare
     sandbox: Sandbox,
 ) -> None:
     base = sandbox.base_dir.parent / f"{sandbox.base_dir.name}-spares"
-    assert wait_for(lambda: sandbox.spares_ready == 1)  # the session's own spare: made
+    eventually(lambda: sandbox.spares_ready == 1)  # the session's own spare: made
     cgroups_before = set(cgroups.children("sandbox"))
     with Sandbox(base_dir=base, spares=2) as two:
-        assert wait_for(lambda: two.spares_ready == 2)
+        eventually(lambda: two.spares_ready == 2)
         assert len(list(base.glob("box-*"))) == 2
         assert two.run(["echo", "ok"]).stdout == b"ok\n"
     assert not list(base.glob("box-*"))
@@ -342,13 +333,13 @@ def test_boxes_made_ahead_are_discarded_on_close_and_none_are_made_without_spare
 
 
 def test_a_spare_box_that_died_while_it_waited_is_replaced(sandbox: Sandbox) -> None:
-    assert wait_for(lambda: sandbox.spares_ready == 1)
+    eventually(lambda: sandbox.spares_ready == 1)
     listing = subprocess.run(["ps", "-ewwo", "pid,args"], capture_output=True, text=True).stdout
     mine = f"{sandbox.base_dir}/box-{os.getpid()}-"
     waiting = [int(ln.split()[0]) for ln in listing.splitlines() if "bwrap" in ln and mine in ln]
     assert len(waiting) == 1
     os.kill(waiting[0], signal.SIGKILL)
-    assert wait_for(lambda: _state(waiting[0]) in ("Z", ""))
+    eventually(lambda: _state(waiting[0]) in ("Z", ""))
     report = sandbox.run(["echo", "fine"])
     assert (report.status, report.stdout) == (Status.OK, b"fine\n")
 
@@ -363,7 +354,7 @@ def _state(pid: int) -> str:
 def test_a_fork_of_the_caller_does_not_hold_up_the_boxes(sandbox: Sandbox) -> None:
     """A forked child inherits our ends of the waiting box's pipes; it forgets them, so
     the parent's next run sees its stdin and its start end as they should."""
-    assert wait_for(lambda: sandbox.spares_ready == 1)
+    eventually(lambda: sandbox.spares_ready == 1)
     pid = os.fork()
     if pid == 0:
         time.sleep(2)
@@ -379,13 +370,13 @@ def test_a_fork_of_the_caller_does_not_hold_up_the_boxes(sandbox: Sandbox) -> No
 def test_close_waits_for_the_runs_still_going_then_refuses_more(tmp_path: Path) -> None:
     base = Path(f"/run/iguazu/sandbox-test-{os.getpid()}-close")
     box = Sandbox(base_dir=base)
-    assert wait_for(lambda: box.spares_ready == 1)
+    eventually(lambda: box.spares_ready == 1)
     done: list = []
     thread = threading.Thread(
         target=lambda: done.append(box.run(["sh", "-c", "sleep 0.5; echo done"]))
     )
     thread.start()
-    assert wait_for(lambda: box.spares_ready == 1 and _running("sh -c sleep 0.5"))
+    eventually(lambda: box.spares_ready == 1 and _running("sh -c sleep 0.5"))
     box.close()
     thread.join()
     assert (done[0].status, done[0].stdout) == (Status.OK, b"done\n")

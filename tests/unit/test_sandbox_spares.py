@@ -10,23 +10,15 @@ import pytest
 
 from iguazu.sandbox import spares
 from iguazu.sandbox.spares import Spares
-
-
-def wait_for(condition, seconds: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
+from tests.waiting import eventually
 
 
 def test_it_hands_out_the_oldest_and_makes_another() -> None:
     made = iter(range(100))
     pool = Spares(lambda: next(made), lambda box: None, count=2)
-    assert wait_for(lambda: pool.ready == 2)
+    eventually(lambda: pool.ready == 2)
     assert pool.take() == 0
-    assert wait_for(lambda: pool.ready == 2)
+    eventually(lambda: pool.ready == 2)
     assert pool.take() == 1
     pool.close()
 
@@ -38,7 +30,7 @@ def test_boxes_older_than_max_age_are_discarded_not_handed_out(
     discarded: list[int] = []
     made = iter(range(100))
     pool = Spares(lambda: next(made), discarded.append, count=1)
-    assert wait_for(lambda: pool.ready == 1)
+    eventually(lambda: pool.ready == 1)
     time.sleep(0.1)
     assert pool.take() is None
     assert discarded == [0]
@@ -64,7 +56,7 @@ def test_close_discards_what_waits() -> None:
     discarded: list[int] = []
     made = iter(range(100))
     pool = Spares(lambda: next(made), discarded.append, count=3)
-    assert wait_for(lambda: pool.ready == 3)
+    eventually(lambda: pool.ready == 3)
     pool.close()
     assert sorted(discarded) == [0, 1, 2]
     assert pool.ready == 0
@@ -74,7 +66,7 @@ def test_a_forked_child_forgets_the_parents_boxes() -> None:
     discarded: list[int] = []
     made = iter(range(100))
     pool = Spares(lambda: next(made), discarded.append, count=1)
-    assert wait_for(lambda: pool.ready == 1)
+    eventually(lambda: pool.ready == 1)
     pid = os.fork()
     if pid == 0:  # the child: nothing to hand out, and close discards nothing of the parent's
         code = 0 if pool.take() is None and pool.ready == 0 else 1
