@@ -3,6 +3,8 @@ served for real by uvicorn on a free loopback port in a background thread."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import threading
 import time
@@ -15,7 +17,9 @@ import uvicorn
 
 from iguazu.api import create_app
 from iguazu.batch import Batch
+from iguazu.errors import SandboxUnavailable
 from iguazu.jobs import JobRegistry
+from iguazu.sandbox import Sandbox
 from iguazu.settings import DEFAULT_QUEUES
 from iguazu.store import Store
 
@@ -89,3 +93,22 @@ def _run_uvicorn(app: object) -> tuple[str, Callable[[], None]]:
         sock.close()
 
     return f"http://127.0.0.1:{port}", stop
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    """One Sandbox for the session (the sandbox and grid suites), as root."""
+    if os.geteuid() != 0:
+        pytest.skip("the sandbox needs root (cgroups, tmpfs mounts); CI runs as root")
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed (scripts/test installs it)")
+    # A base directory of this session's own: the suite checks that no work dir is left
+    # there, which other boxes on the machine must not disturb.
+    base = Path(f"/run/iguazu/sandbox-test-{os.getpid()}")
+    try:
+        box = Sandbox(base_dir=base)
+    except SandboxUnavailable as exc:
+        pytest.skip(str(exc))
+    with box:
+        yield box
+    shutil.rmtree(base, ignore_errors=True)

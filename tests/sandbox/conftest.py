@@ -17,27 +17,8 @@ from pathlib import Path
 import pytest
 
 from iguazu.cluster import cgroups
-from iguazu.errors import SandboxUnavailable
 from iguazu.sandbox import Sandbox
 from tests.waiting import eventually
-
-
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[Sandbox]:
-    if os.geteuid() != 0:
-        pytest.skip("the sandbox suite needs root (cgroups, tmpfs mounts); CI runs as root")
-    if shutil.which("bwrap") is None:
-        pytest.skip("bubblewrap is not installed (scripts/test installs it)")
-    # A base directory of this session's own: the suite checks that no work dir is left
-    # there, which other boxes on the machine must not disturb.
-    base = Path(f"/run/iguazu/sandbox-test-{os.getpid()}")
-    try:
-        box = Sandbox(base_dir=base)
-    except SandboxUnavailable as exc:
-        pytest.skip(str(exc))
-    with box:
-        yield box
-    shutil.rmtree(base, ignore_errors=True)
 
 
 class Compiler:

@@ -384,3 +384,34 @@ def test_close_waits_for_the_runs_still_going_then_refuses_more(tmp_path: Path) 
         box.run(["true"])
     assert not list(base.glob("box-*"))
     shutil.rmtree(base)
+
+
+def test_refused_sockets_fail_without_killing_and_reach_nothing(sandbox: Sandbox) -> None:
+    code = (
+        "import socket\n"
+        "for family in (socket.AF_INET, socket.AF_INET6, socket.AF_NETLINK):\n"
+        "    try:\n"
+        "        socket.socket(family)\n"
+        "        print('opened')\n"
+        "    except PermissionError:\n"
+        "        print('refused')\n"
+        "a, b = socket.socketpair()\n"
+        "a.send(b'unix ok'); print(b.recv(10).decode())\n"
+    )
+    report = sandbox.run([PY, "-c", code], refuse_sockets=True)
+    assert report.status is Status.OK, report.message
+    assert report.stdout.decode().split("\n") == ["refused"] * 3 + ["unix ok", ""]
+    assert sandbox.run([PY, "-c", code]).status is Status.SECURITY_VIOLATION
+
+
+def test_files_can_be_read_back_by_pattern(sandbox: Sandbox) -> None:
+    report = sandbox.run(
+        [
+            "sh",
+            "-c",
+            "echo a > A.class; echo b > B.class; echo c > c.txt; ln -s /etc/passwd L.class",
+        ],
+        collect=["*.class"],
+    )
+    assert report.files == {"A.class": b"a\n", "B.class": b"b\n"}
+    assert "L.class: is a symbolic link" in report.message

@@ -30,7 +30,7 @@ from pathlib import Path
 from ..cluster import cgroups
 from ..errors import SandboxUnavailable
 from ..procs import kill_naming, pid_alive
-from . import boxcgroup, boxinit, checks, launch, seccomp
+from . import boxcgroup, boxinit, checks, launch
 from .prepared import Maker, Prepared
 from .report import File, Limits, RunReport, Status
 from .spares import Spares
@@ -93,7 +93,6 @@ class Sandbox:
             base_dir=self.base_dir,
             bwrap=bwrap,
             init=boxinit.build(self.base_dir),
-            seccomp=seccomp.program(),
             setpriv=(shutil.which("setpriv") or "setpriv") if self._root else None,
             layout=self._cgroups,
             root=self._root,
@@ -167,10 +166,13 @@ class Sandbox:
         env: Mapping[str, str] | None = None,
         ro_paths: Iterable[str] = (),
         collect: Iterable[str] = (),
+        refuse_sockets: bool = False,
     ) -> RunReport:
         """Run `argv` (looked up on the box's PATH, or relative to the work dir /box) with
         `files` placed in /box first. `env` replaces the default environment (PATH, HOME,
-        TMPDIR, LANG); `collect` names files of /box to read back. Raises ValueError for
+        TMPDIR, LANG); `collect` names files of /box to read back (or patterns: "*.class").
+        `refuse_sockets`: sockets other than Unix ones fail instead of killing the program
+        (for the JVM, which probes the network as it starts). Raises ValueError for
         arguments that could never run; everything else, the box's failures included, is
         in the report."""
         limits = limits or Limits()
@@ -183,7 +185,10 @@ class Sandbox:
         extra = checks.ro_paths(ro_paths, self.base_dir)
         if self._closed:
             raise SandboxUnavailable("this sandbox is closed")
-        return self._run(args, placed, stdin, limits, environment, extra, wanted, spare=not extra)
+        return self._run(
+            args, placed, stdin, limits, environment, extra, wanted, refuse_sockets,
+            spare=not extra and not refuse_sockets,
+        )  # fmt: skip
 
     def _run(
         self,
@@ -194,6 +199,7 @@ class Sandbox:
         env: dict[str, str],
         extra_ro_paths: tuple[str, ...],
         collect: tuple[str, ...],
+        refuse_sockets: bool = False,
         *,
         spare: bool,
     ) -> RunReport:
@@ -201,7 +207,7 @@ class Sandbox:
         on_spare = prepared is not None
         try:
             if prepared is None:
-                prepared = self._maker.make(extra_ro_paths, limits)
+                prepared = self._maker.make(extra_ro_paths, limits, refuse_sockets)
             else:
                 prepared.work.resize(size=limits.work_dir_size, inodes=limits.work_dir_files)
             work, cgroup, box = prepared.work, prepared.cgroup, prepared.box
@@ -217,7 +223,7 @@ class Sandbox:
                 logger.warning("sandbox: a spare box died while it waited; making a new one")
                 return self._run(
                     argv, files, stdin, limits, env, extra_ro_paths, collect, spare=False
-                )
+                )  # a spare is never made with refuse_sockets
             seen = self._watch(box, stdin, limits, cgroup, cpu_before)
             return self._report(seen, cgroup, cpu_before, work, limits, collect)
         except launch.LaunchFailed as exc:

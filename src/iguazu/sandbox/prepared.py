@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..cluster import cgroups
-from . import boxcgroup, launch
+from . import boxcgroup, launch, seccomp
 from .report import Limits
 from .workdir import WorkDir
 
@@ -53,15 +53,17 @@ class Maker:
     base_dir: Path
     bwrap: str
     init: Path
-    seccomp: bytes
     setpriv: str | None
     layout: cgroups.Layout | None
     root: bool
     ro_paths: Sequence[str]
 
-    def make(self, extra_ro_paths: Sequence[str], limits: Limits | None) -> Prepared:
+    def make(
+        self, extra_ro_paths: Sequence[str], limits: Limits | None, refuse_sockets: bool = False
+    ) -> Prepared:
         """A new box, its work dir sized for `limits` (default ones for a spare: resized
-        when taken). Raises OSError or LaunchFailed, and then leaves nothing."""
+        when taken), its seccomp filter refusing sockets rather than killing for them when
+        asked (seccomp.program). Raises OSError or LaunchFailed, and then leaves nothing."""
         host_uid = launch.HOST_UID if self.root else os.geteuid()
         sizes = limits or Limits()
         work = WorkDir.create(
@@ -85,7 +87,7 @@ class Maker:
                     ro_paths=(*self.ro_paths, *extra_ro_paths),
                     fds=fds,
                 ),
-                seccomp=self.seccomp,
+                seccomp=seccomp.program(refuse_sockets),
                 as_host_uid=self.setpriv,
                 join=cgroup.join if cgroup is not None else lambda pid: None,
             )

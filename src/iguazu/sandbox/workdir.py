@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import fnmatch
 import os
 import secrets
 import shutil
@@ -116,15 +117,26 @@ class WorkDir:
 
     def collect(self, names: Iterable[str], max_bytes: int) -> tuple[dict[str, bytes], list[str]]:
         """The files asked back that are regular files of at most `max_bytes`, read without
-        following any link; and a line for each one refused."""
+        following any link; and a line for each one refused. A name with * or ? is a
+        pattern over the work dir's top level ("*.class"): what matches is read back."""
         found: dict[str, bytes] = {}
         refused: list[str] = []
-        for name in names:
+        for name in self._expand(names):
             try:
                 found[name] = self._read(checks.name(name), max_bytes)
             except (OSError, ValueError) as exc:
                 refused.append(f"{name}: {exc.strerror if isinstance(exc, OSError) else exc}")
         return found, refused
+
+    def _expand(self, names: Iterable[str]) -> list[str]:
+        wanted: list[str] = []
+        for name in names:
+            if "*" not in name and "?" not in name:
+                wanted.append(name)
+                continue
+            with os.scandir(self.work) as entries:
+                wanted += sorted(e.name for e in entries if fnmatch.fnmatchcase(e.name, name))
+        return wanted
 
     def _read(self, parts: tuple[str, ...], max_bytes: int) -> bytes:
         fd = os.open(self.work, OPEN_FLAGS | os.O_DIRECTORY)

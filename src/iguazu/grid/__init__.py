@@ -1,0 +1,1 @@
+"""Grading programming assignments on the sandbox: languages, builds, checkers, verdicts."""
