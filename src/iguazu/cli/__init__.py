@@ -4,7 +4,8 @@ Commands live in modules by audience: `client` talks to a running API (submit, l
 logs, cancel, jobs); `schedules` manages recurring schedules through it (`schedule add`, `ls`,
 `show`, `pause`, `resume`, `rm`, `trigger`) and explains cron expressions locally (`cron`);
 `server` starts the system (up, api, worker, migrate); `local` runs a job in the foreground
-(run). Only the CLI reads the environment and `iguazu.toml`.
+(run); `grade` grades programming assignments on this machine (grade local, grade check).
+Only the CLI reads the environment and `iguazu.toml`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,6 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Iguazú batc
 
 
 def main() -> None:
-    from . import client, local, schedules, server  # noqa: F401  (each registers its commands on `app`)
+    from . import client, grade, local, schedules, server  # noqa: F401  (each registers on `app`)
 
     app()

@@ -1,0 +1,125 @@
+"""`iguazu grade local|check`: grading on this machine exactly as production does (the
+seed's "Running Tasks Locally", Coursera's `grade local`), no server needed."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from ..errors import SandboxUnavailable
+from ..grid.assignment import Assignment, AssignmentError, load
+from ..grid.grader import PartResult, Source, SubmissionResult, grade
+from ..sandbox import Sandbox
+from . import app
+from .render import console, table
+
+grade_app = typer.Typer(no_args_is_help=True, help="Grade programming assignments locally.")
+app.add_typer(grade_app, name="grade")
+
+Unsafe = Annotated[
+    bool, typer.Option("--unsafe", help="Not root: run anyway, without the sandbox's limits.")
+]
+
+
+@grade_app.command("local")
+def local(
+    folder: Annotated[Path, typer.Argument(help="The assignment's folder (assignment.toml).")],
+    submissions: Annotated[
+        list[str], typer.Argument(help="PART=FILE for each part to grade: painter=main.cpp")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="The result as JSON.")] = False,
+    unsafe: Unsafe = False,
+) -> None:
+    """Grade FILEs against the assignment's tests, as a submission would be."""
+    assignment = _load(folder)
+    sources = {}
+    for given in submissions:
+        part, sep, path = given.partition("=")
+        if not sep or not part or not path:
+            _fail(f"{given!r}: give PART=FILE")
+        try:
+            assignment.part(part)
+            sources[part] = Source.of_file(Path(path))
+        except (AssignmentError, ValueError, OSError) as exc:
+            _fail(str(exc))
+    with _sandbox(unsafe) as sandbox:
+        result = grade(sandbox, assignment, sources)
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(result), indent=2, ensure_ascii=False))
+    else:
+        _show(result)
+
+
+@grade_app.command("check")
+def check(
+    folder: Annotated[Path, typer.Argument(help="The assignment's folder (assignment.toml).")],
+    unsafe: Unsafe = False,
+) -> None:
+    """Validate the manifest, then grade each part's reference solutions: each must pass."""
+    assignment = _load(folder)
+    out = console()
+    out.print(f"{assignment.title}: {len(assignment.parts)} parts, {assignment.total:g} points")
+    failed = False
+    with _sandbox(unsafe) as sandbox:
+        for part in assignment.parts:
+            if not part.references:
+                out.print(f"  {part.id}: no reference solution to check")
+            for lang, path in part.references.items():
+                result = grade(sandbox, assignment, {part.id: Source(lang, path.read_bytes())})
+                got = result.parts[0]
+                ok = got.score == part.points
+                failed |= not ok
+                mark = "passes" if ok else f"FAILS ({got.verdict}, {got.score:g}/{got.points:g})"
+                out.print(f"  {part.id}: reference {path.name} ({lang}) {mark}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _load(folder: Path) -> Assignment:
+    try:
+        return load(folder)
+    except AssignmentError as exc:
+        _fail(exc.message)
+
+
+def _sandbox(unsafe: bool) -> Sandbox:
+    try:
+        return Sandbox(unsafe=unsafe)
+    except SandboxUnavailable as exc:
+        _fail(f"{exc.message}\n(`iguazu grade ... --unsafe` runs without those limits)")
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _show(result: SubmissionResult) -> None:
+    out = console()
+    for part in result.parts:
+        _show_part(part)
+    met = "met" if result.passed else "not met"
+    out.print(f"Total {result.score:g}/{result.total:g}; pass mark {result.pass_mark:g}: {met}")
+
+
+def _show_part(part: PartResult) -> None:
+    out = console()
+    out.print(
+        f"[bold]{part.part}[/bold] ({part.language}): {part.score:g}/{part.points:g} {part.verdict}"
+    )
+    if part.compile_output and not part.tests:
+        out.print(part.compile_output, markup=False, highlight=False)
+        return
+    rows = table("test", "verdict", "CPU ms", "memory MiB", "message")
+    for t in part.tests:
+        rows.add_row(
+            t.name + ("" if t.visible else " (hidden)"), str(t.verdict),
+            f"{t.cpu_time * 1000:.0f}", f"{t.memory / 2**20:.1f}", t.message,
+        )  # fmt: skip
+    out.print(rows)
+    for s in part.subtasks:
+        out.print(f"  subtask {s.name}: {s.score:g}/{s.points:g} {s.verdict}")

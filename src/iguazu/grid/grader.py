@@ -1,0 +1,167 @@
+"""The test-case grader: a learner's source for one part, compiled in its own box, run once
+per test in a box of its own with the test's input through a pipe, its output compared
+outside. Hidden tests never enter a box and nothing of their data reaches the result: no
+input, no expected output, no checker message (it quotes tokens); visible ones show all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..sandbox import KIB, MIB, Sandbox
+from .assignment import Assignment, Part, Test
+from .build import Build, build, run
+from .languages import language, languages
+from .verdicts import Verdict, of_run
+
+SHOWN = 4 * KIB  # bytes of a visible test's input, expected and actual output in a result
+COMPILE_SHOWN = 16 * KIB  # of the compiler's messages
+
+
+@dataclass(frozen=True)
+class TestResult:
+    name: str
+    verdict: Verdict
+    cpu_time: float  # seconds
+    memory: int  # bytes, the program's peak resident set
+    visible: bool
+    message: str = ""  # why: for hidden tests only the run's end (a signal), never a checker's
+    input: str | None = None  # visible tests only, capped
+    expected: str | None = None
+    output: str | None = None
+
+
+@dataclass(frozen=True)
+class SubtaskResult:
+    name: str
+    points: float
+    score: float
+    verdict: Verdict  # its first test that is not AC, else AC
+
+
+@dataclass(frozen=True)
+class PartResult:
+    part: str
+    language: str
+    points: float
+    score: float
+    verdict: Verdict  # the first test that is not AC (CE, IE for the whole part), else AC
+    compile_output: str = ""
+    tests: list[TestResult] = field(default_factory=list)
+    subtasks: list[SubtaskResult] = field(default_factory=list)
+
+
+def grade_part(sandbox: Sandbox, part: Part, language_id: str, source: bytes) -> PartResult:
+    def whole(verdict: Verdict, said: str) -> PartResult:
+        return PartResult(part.id, language_id, part.points, 0.0, verdict, said[:COMPILE_SHOWN])
+
+    if language_id not in part.languages:
+        return whole(Verdict.CE, f"{language_id} is not accepted here: {', '.join(part.languages)}")
+    try:
+        lang = language(language_id)
+    except ConfigError as exc:
+        return whole(Verdict.CE, exc.message)
+    built = build(sandbox, lang, source)
+    if not built.ok:
+        return whole(Verdict.IE if built.internal else Verdict.CE, built.output)
+    results = [_run_test(sandbox, part, built, test) for test in part.tests]
+    by_name = {r.name: r for r in results}
+    subtasks = [
+        SubtaskResult(
+            s.name,
+            s.points,
+            s.points if all(by_name[t].verdict.passed for t in s.tests) else 0.0,
+            _first_failure([by_name[t] for t in s.tests]),
+        )
+        for s in part.subtasks
+    ]
+    if subtasks:
+        score = sum(s.score for s in subtasks)
+    else:
+        score = part.points * sum(r.verdict.passed for r in results) / len(results)
+    return PartResult(
+        part.id,
+        language_id,
+        part.points,
+        round(score, 6),
+        _first_failure(results),
+        compile_output=built.output[:COMPILE_SHOWN],
+        tests=results,
+        subtasks=subtasks,
+    )
+
+
+def _run_test(sandbox: Sandbox, part: Part, built: Build, test: Test) -> TestResult:
+    expected = test.output.read_bytes()
+    limits = built.language.limits(
+        time_ms=part.time_limit_ms,
+        memory_kb=part.memory_limit_kb,
+        output=max(2 * len(expected), 1 * MIB),
+    )
+    report = run(sandbox, built, stdin=test.input.read_bytes(), limits=limits)
+    verdict = of_run(report.status)
+    message = report.message
+    if verdict is None:
+        check = part.checker.check(expected, report.stdout)
+        verdict = check.verdict
+        message = check.message if test.visible else ""  # it quotes the expected output
+    result = TestResult(test.name, verdict, report.cpu_time, report.max_rss, test.visible, message)
+    if not test.visible:
+        return result
+    return replace(
+        result,
+        input=_shown(test.input.read_bytes()),
+        expected=_shown(expected),
+        output=_shown(report.stdout),
+    )
+
+
+def _first_failure(results: list[TestResult]) -> Verdict:
+    return next((r.verdict for r in results if not r.verdict.passed), Verdict.AC)
+
+
+def _shown(data: bytes) -> str:
+    text = data[:SHOWN].decode("utf-8", errors="replace")
+    return text + ("\n[...]" if len(data) > SHOWN else "")
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    assignment: str
+    score: float
+    total: float
+    pass_mark: float
+    passed: bool  # the pass mark is met
+    parts: list[PartResult]
+
+
+def grade(sandbox: Sandbox, assignment: Assignment, sources: dict[str, Source]) -> SubmissionResult:
+    """Grade the parts given (part id -> language and source); parts not given score 0."""
+    parts = [
+        grade_part(sandbox, assignment.part(pid), s.language, s.code) for pid, s in sources.items()
+    ]
+    score = round(sum(p.score for p in parts), 6)
+    return SubmissionResult(
+        assignment.title, score, assignment.total, assignment.pass_mark,
+        score >= assignment.pass_mark, parts,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Source:
+    language: str
+    code: bytes
+
+    @classmethod
+    def of_file(cls, path: Path) -> Source:
+        """The language from the file's suffix (.c .cpp .cc .py .java); ValueError otherwise."""
+        suffixes = {Path(lang.source).suffix: lang.id for lang in languages().values()}
+        suffixes[".cc"] = "cpp"
+        if path.suffix not in suffixes:
+            known = ", ".join(sorted(suffixes))
+            raise ValueError(
+                f"{path.name}: cannot tell its language from {path.suffix!r} ({known})"
+            )
+        return cls(suffixes[path.suffix], path.read_bytes())

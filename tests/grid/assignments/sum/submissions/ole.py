@@ -1,0 +1,3 @@
+# Prints forever.
+while True:
+    print("3" * 1000)

@@ -1,0 +1,82 @@
+"""`iguazu grade local` and `iguazu grade check` as course staff and learners run them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SUM = Path(__file__).parent / "assignments" / "sum"
+SUBMISSIONS = SUM / "submissions"
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root; CI has it")
+
+
+def iguazu(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "iguazu", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@needs_root
+def test_grade_local_prints_a_readable_report() -> None:
+    done = iguazu("grade", "local", SUM, f"sum={SUBMISSIONS / 'wa_overflow.c'}")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "sum (c): 60/100 WA" in out
+    assert "big-1 (hidden)" in out and "sample" in out
+    assert "subtask small: 60/60 AC" in out and "subtask big: 0/40 WA" in out
+    assert "Total 60/100; pass mark 60: met" in out
+
+
+@needs_root
+def test_grade_local_json_is_the_machine_readable_result() -> None:
+    done = iguazu("grade", "local", SUM, f"sum={SUBMISSIONS / 'ac.py'}", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["score"], result["total"], result["passed"]) == (100, 100, True)
+    part = result["parts"][0]
+    assert (part["language"], part["verdict"]) == ("python", "AC")
+    assert {t["name"]: t["verdict"] for t in part["tests"]}["big-2"] == "AC"
+
+
+@needs_root
+def test_grade_check_runs_the_references() -> None:
+    done = iguazu("grade", "check", SUM)
+    assert done.returncode == 0, done.stderr
+    assert "sum: reference ref.c (c) passes" in done.stdout
+    assert "sum: reference ref.py (python) passes" in done.stdout
+
+
+@needs_root
+def test_grade_check_fails_when_a_reference_does_not_pass(tmp_path: Path) -> None:
+    folder = tmp_path / "sum"
+    shutil.copytree(SUM, folder)
+    shutil.copy(SUBMISSIONS / "wa_overflow.c", folder / "ref.c")
+    done = iguazu("grade", "check", folder)
+    assert done.returncode == 1
+    assert "sum: reference ref.c (c) FAILS (WA, 60/100)" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["local", SUM, "nopart=x.c"], "no part 'nopart'"),
+        (["local", SUM, "sum"], "'sum': give PART=FILE"),
+        (["local", SUM, f"sum={SUM / 'statement.en.md'}"], "cannot tell its language from '.md'"),
+        (["local", SUM, "sum=/nonexistent/main.c"], "No such file"),
+        (["check", SUM / "tests"], "assignment.toml: not found"),
+    ],
+)
+def test_wrong_arguments_are_refused_before_grading(args: list[object], message: str) -> None:
+    done = iguazu("grade", *args)
+    assert done.returncode == 2
+    assert message in done.stderr
