@@ -80,3 +80,25 @@ def test_wrong_arguments_are_refused_before_grading(args: list[object], message:
     done = iguazu("grade", *args)
     assert done.returncode == 2
     assert message in done.stderr
+
+
+@needs_root
+def test_coursera_and_gradescope_shapes_carry_the_score_and_nothing_hidden() -> None:
+    wa = f"sum={SUBMISSIONS / 'wa_overflow.c'}"
+    coursera = json.loads(iguazu("grade", "local", SUM, wa, "--format", "coursera").stdout)
+    assert coursera["sum"]["fractionalScore"] == 0.6
+    assert coursera["sum"]["feedbackType"] == "TXT"
+    assert "subtask big: 0/40 (WA)" in coursera["sum"]["feedback"]
+    gradescope = json.loads(iguazu("grade", "local", SUM, wa, "--format", "gradescope").stdout)
+    assert gradescope["score"] == 60
+    assert sum(t["score"] for t in gradescope["tests"]) == 60
+    hidden = [t for t in gradescope["tests"] if t["visibility"] == "hidden"]
+    assert {t["name"] for t in hidden} == {"sum/big-1", "sum/big-2", "sum/small-1", "sum/small-2"}
+    for shaped in (coursera, gradescope):
+        assert "8000000000" not in json.dumps(shaped)  # a hidden test's expected output
+
+
+def test_an_unknown_format_is_refused() -> None:
+    done = iguazu("grade", "local", SUM, f"sum={SUBMISSIONS / 'ac.c'}", "--format", "xml")
+    assert done.returncode == 2
+    assert "--format must be one of text, json, coursera, gradescope" in done.stderr

@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from ..errors import SandboxUnavailable
+from ..grid import exports
 from ..grid.assignment import Assignment, AssignmentError, load
 from ..grid.grader import PartResult, Source, SubmissionResult, grade
 from ..sandbox import Sandbox
@@ -20,6 +21,7 @@ from .render import console, table
 grade_app = typer.Typer(no_args_is_help=True, help="Grade programming assignments locally.")
 app.add_typer(grade_app, name="grade")
 
+FORMATS = ("text", "json", "coursera", "gradescope")
 Unsafe = Annotated[
     bool, typer.Option("--unsafe", help="Not root: run anyway, without the sandbox's limits.")
 ]
@@ -32,9 +34,19 @@ def local(
         list[str], typer.Argument(help="PART=FILE for each part to grade: painter=main.cpp")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="The result as JSON.")] = False,
+    form: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="text, json, coursera (feedback per part) or gradescope (results.json).",
+        ),
+    ] = "text",
     unsafe: Unsafe = False,
 ) -> None:
     """Grade FILEs against the assignment's tests, as a submission would be."""
+    form = "json" if as_json else form
+    if form not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}, not {form!r}")
     assignment = _load(folder)
     sources = {}
     for given in submissions:
@@ -48,10 +60,15 @@ def local(
             _fail(str(exc))
     with _sandbox(unsafe) as sandbox:
         result = grade(sandbox, assignment, sources)
-    if as_json:
-        typer.echo(json.dumps(dataclasses.asdict(result), indent=2, ensure_ascii=False))
-    else:
+    if form == "text":
         _show(result)
+        return
+    shaped: object = dataclasses.asdict(result)
+    if form == "coursera":
+        shaped = {p.part: exports.coursera(p) for p in result.parts}
+    elif form == "gradescope":
+        shaped = exports.gradescope(result)
+    typer.echo(json.dumps(shaped, indent=2, ensure_ascii=False))
 
 
 @grade_app.command("check")
