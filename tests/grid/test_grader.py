@@ -3,6 +3,7 @@ data, each with the verdict and score it must get; what a learner sees of hidden
 
 from __future__ import annotations
 
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -13,19 +14,29 @@ from iguazu.grid.grader import Source, grade
 from iguazu.grid.verdicts import Verdict
 from iguazu.sandbox import Sandbox
 
-SUM = Path(__file__).parent / "assignments" / "sum"
-EXPECTED = tomllib.loads((SUM / "submissions" / "expected.toml").read_text())
+ASSIGNMENTS = Path(__file__).parent / "assignments"
+SUM = ASSIGNMENTS / "sum"
+# (assignment, submission) for every submission there, each with its expected.toml entry.
+SUBMISSIONS = [
+    (folder.name, name)
+    for folder in sorted(ASSIGNMENTS.iterdir())
+    for name in sorted(tomllib.loads((folder / "submissions" / "expected.toml").read_text()))
+]
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_each_submission_gets_its_verdict_and_score(sandbox: Sandbox, name: str) -> None:
-    assignment = load(SUM)
-    result = grade(sandbox, assignment, {"sum": Source.of_file(SUM / "submissions" / name)})
+@pytest.mark.parametrize("folder, name", SUBMISSIONS, ids=lambda x: x)
+def test_each_submission_gets_its_verdict_and_score(
+    sandbox: Sandbox, folder: str, name: str
+) -> None:
+    assignment = load(ASSIGNMENTS / folder)
+    want = tomllib.loads((ASSIGNMENTS / folder / "submissions" / "expected.toml").read_text())[name]
+    part_id = assignment.parts[0].id
+    source = Source.of_file(ASSIGNMENTS / folder / "submissions" / name)
+    result = grade(sandbox, assignment, {part_id: source})
     part = result.parts[0]
-    want = EXPECTED[name]
     shown = [(t.name, t.verdict, t.message) for t in part.tests] or part.compile_output
     assert (part.verdict, part.score) == (Verdict(want["verdict"]), want["score"]), shown
-    assert result.passed is (part.score >= 60)
+    assert result.passed is (part.score >= assignment.pass_mark)
 
 
 def test_hidden_tests_show_nothing_of_their_data(sandbox: Sandbox) -> None:
@@ -67,3 +78,25 @@ def test_a_file_whose_language_cannot_be_told_is_refused(tmp_path: Path) -> None
     (tmp_path / "main.rb").write_text("puts 3")
     with pytest.raises(ValueError, match="cannot tell its language from '.rb'"):
         Source.of_file(tmp_path / "main.rb")
+
+
+def test_a_program_checker_says_why_on_visible_tests_only(sandbox: Sandbox) -> None:
+    split = load(ASSIGNMENTS / "split")
+    result = grade(sandbox, split, {"split": Source("python", b"n = int(input())\nprint(0, n)\n")})
+    tests = {t.name: t for t in result.parts[0].tests}
+    assert tests["sample"].message == "0 + 5 is not 5 with both positive"
+    assert (tests["big"].verdict, tests["big"].message) == (Verdict.WA, "")
+
+
+def test_a_checker_that_crashes_is_an_internal_error_not_the_learners(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    folder = tmp_path / "split"
+    shutil.copytree(ASSIGNMENTS / "split", folder)
+    (folder / "check.c").write_text("int main(void) { return *(volatile int *)0; }\n")
+    result = grade(sandbox, load(folder), {"split": Source("python", b"print(1, 1)\n")})
+    assert result.parts[0].verdict is Verdict.IE
+    (folder / "check.c").write_text("this is not C\n")
+    result = grade(sandbox, load(folder), {"split": Source("python", b"print(1, 1)\n")})
+    assert result.parts[0].verdict is Verdict.IE
+    assert result.parts[0].compile_output == "internal error: the part's checker could not be built"

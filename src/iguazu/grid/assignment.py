@@ -13,7 +13,8 @@
     memory_limit_kb = 65536
     tests = "painter/tests"                    # <name>.in with <name>.out beside it
     visible = ["sample"]                       # tests a learner sees (input and a diff)
-    checker = "exact"                          # or tokens, or { kind = "floats", abs_tol = 1e-6 }
+    checker = "exact"                          # tokens, { kind = "floats", abs_tol = 1e-6 },
+                                               # or { kind = "program", source = "check.cpp" }
     references = { cpp = "painter/ref.cpp" }   # must pass their own part (grade check)
 
     [[parts.subtasks]]                         # optional: all-or-nothing groups of tests
@@ -35,7 +36,7 @@ from typing import Any
 
 from ..errors import InvalidRequest
 from .checkers import Checker
-from .languages import languages
+from .languages import languages, source_suffixes
 
 MANIFEST = "assignment.toml"
 
@@ -251,6 +252,12 @@ class _Reader:
         try:
             if isinstance(value, str):
                 return Checker(kind=value)
+            if isinstance(value, dict) and value.get("kind") == "program":
+                source = self.file(value.get("source"), f"{where}.source")
+                if source is not None and source.suffix not in source_suffixes():
+                    self.fail(f"{where}.source", f"cannot tell its language from {source.suffix!r}")
+                    return None
+                return Checker(kind="program", source=source) if source else None
             if isinstance(value, dict):
                 return Checker(**value)
             raise ValueError(f"exact, tokens, or a table such as {{ kind = 'floats' }}: {value!r}")

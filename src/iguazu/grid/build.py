@@ -64,14 +64,23 @@ def build(sandbox: Sandbox, language: Language, source: bytes) -> Build:
     return Build(language, ok=True, files={**sources, **produced}, output=said, report=report)
 
 
-def run(sandbox: Sandbox, built: Build, *, stdin: bytes, limits: Limits) -> RunReport:
-    """One run of a successful build, `stdin` through a pipe (no test file in the box)."""
+def run(
+    sandbox: Sandbox,
+    built: Build,
+    *,
+    stdin: bytes,
+    limits: Limits,
+    args: tuple[str, ...] = (),
+    files: dict[str, File] | None = None,
+) -> RunReport:
+    """One run of a successful build, `stdin` through a pipe (no test file in the box);
+    `args` after the language's run command, `files` beside the build's."""
     language = built.language
     memory_mib = max(1, (limits.memory - language.memory_extra_mib * MIB) // MIB)
-    argv = [arg.replace("{memory_mib}", str(memory_mib)) for arg in language.run]
+    argv = [arg.replace("{memory_mib}", str(memory_mib)) for arg in language.run] + list(args)
     return sandbox.run(
         argv,
-        files=built.files,
+        files={**built.files, **(files or {})},
         stdin=stdin,
         limits=limits,
         ro_paths=language.ro_paths,

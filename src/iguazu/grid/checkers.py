@@ -4,6 +4,10 @@
              is PE, anything else WA
     tokens   the same whitespace-separated tokens
     floats   the same tokens, numbers equal within an absolute or a relative tolerance
+    program  course staff's own checker, compiled and run in a box of its own (grader.py):
+             it gets input.txt, output.txt (the learner's) and expected.txt as arguments
+             and exits 0 for AC, 1 for WA, 2 for PE; its first line of output is the
+             message; any other ending is an internal error, never the learner's fault
 
 Each returns a Check: the verdict and, for a learner's eyes on visible tests, where the
 first difference is.
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 from .verdicts import Verdict
 
@@ -25,20 +30,28 @@ class Check:
     message: str = ""
 
 
+KINDS = ("exact", "tokens", "floats", "program")
+PROGRAM_VERDICTS = {0: Verdict.AC, 1: Verdict.WA, 2: Verdict.PE}
+
+
 @dataclass(frozen=True, kw_only=True)
 class Checker:
-    kind: str = "exact"  # exact, tokens or floats
+    kind: str = "exact"
     abs_tol: float = 1e-9
     rel_tol: float = 1e-9
+    source: Path | None = None  # a program checker's source file
 
     def __post_init__(self) -> None:
-        if self.kind not in ("exact", "tokens", "floats"):
-            raise ValueError(f"checker must be exact, tokens or floats, not {self.kind!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"checker must be {', '.join(KINDS)}, not {self.kind!r}")
+        if (self.kind == "program") != (self.source is not None):
+            raise ValueError("a checker has a source exactly when its kind is program")
         for tol in (self.abs_tol, self.rel_tol):
             if not (math.isfinite(tol) and tol >= 0):
                 raise ValueError(f"a checker's tolerance must be a number >= 0, not {tol!r}")
 
     def check(self, expected: bytes, actual: bytes) -> Check:
+        """The built-in checkers' verdict (a program checker runs in the grader)."""
         want, got = _text(expected), _text(actual)
         if self.kind == "exact":
             return _exact(want, got)

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..sandbox import KIB, MIB, Sandbox
+from ..sandbox import KIB, MIB, File, Limits, Sandbox, Status
 from .assignment import Assignment, Part, Test
 from .build import Build, build, run
-from .languages import language, languages
+from .checkers import PROGRAM_VERDICTS, Check
+from .languages import language, source_suffixes
 from .verdicts import Verdict, of_run
 
 SHOWN = 4 * KIB  # bytes of a visible test's input, expected and actual output in a result
@@ -63,10 +64,15 @@ def grade_part(sandbox: Sandbox, part: Part, language_id: str, source: bytes) ->
         lang = language(language_id)
     except ConfigError as exc:
         return whole(Verdict.CE, exc.message)
+    checker = None
+    if part.checker.source is not None:
+        checker = _build_checker(sandbox, part.checker.source)
+        if checker is None:
+            return whole(Verdict.IE, "internal error: the part's checker could not be built")
     built = build(sandbox, lang, source)
     if not built.ok:
         return whole(Verdict.IE if built.internal else Verdict.CE, built.output)
-    results = [_run_test(sandbox, part, built, test) for test in part.tests]
+    results = [_run_test(sandbox, part, built, test, checker) for test in part.tests]
     by_name = {r.name: r for r in results}
     subtasks = [
         SubtaskResult(
@@ -93,7 +99,9 @@ def grade_part(sandbox: Sandbox, part: Part, language_id: str, source: bytes) ->
     )
 
 
-def _run_test(sandbox: Sandbox, part: Part, built: Build, test: Test) -> TestResult:
+def _run_test(
+    sandbox: Sandbox, part: Part, built: Build, test: Test, checker: Build | None
+) -> TestResult:
     expected = test.output.read_bytes()
     limits = built.language.limits(
         time_ms=part.time_limit_ms,
@@ -104,7 +112,10 @@ def _run_test(sandbox: Sandbox, part: Part, built: Build, test: Test) -> TestRes
     verdict = of_run(report.status)
     message = report.message
     if verdict is None:
-        check = part.checker.check(expected, report.stdout)
+        if checker is None:
+            check = part.checker.check(expected, report.stdout)
+        else:
+            check = _run_checker(sandbox, checker, test.input.read_bytes(), report.stdout, expected)
         verdict = check.verdict
         message = check.message if test.visible else ""  # it quotes the expected output
     result = TestResult(test.name, verdict, report.cpu_time, report.max_rss, test.visible, message)
@@ -116,6 +127,33 @@ def _run_test(sandbox: Sandbox, part: Part, built: Build, test: Test) -> TestRes
         expected=_shown(expected),
         output=_shown(report.stdout),
     )
+
+
+def _build_checker(sandbox: Sandbox, source: Path) -> Build | None:
+    built = build(sandbox, language(source_suffixes()[source.suffix]), source.read_bytes())
+    return built if built.ok else None
+
+
+def _run_checker(
+    sandbox: Sandbox, checker: Build, given: bytes, output: bytes, expected: bytes
+) -> Check:
+    """Course staff's checker in a box of its own: exit 0 AC, 1 WA, 2 PE; else ours (IE)."""
+    room = 2 * (len(given) + len(output) + len(expected)) + 16 * MIB
+    files = {"input.txt": File(given), "output.txt": File(output), "expected.txt": File(expected)}
+    report = run(
+        sandbox,
+        checker,
+        stdin=b"",
+        limits=Limits(cpu_time=10, wall_time=20, memory=512 * MIB, work_dir_size=room),
+        args=("input.txt", "output.txt", "expected.txt"),
+        files=files,
+    )
+    said = (report.stdout + report.stderr).decode(errors="replace").strip()
+    first = said.splitlines()[0][:200] if said else ""
+    exited = report.exit_code if report.status in (Status.OK, Status.RUNTIME_ERROR) else None
+    if exited in PROGRAM_VERDICTS:
+        return Check(PROGRAM_VERDICTS[exited], first)
+    return Check(Verdict.IE, f"internal error: the checker failed ({report.message})")
 
 
 def _first_failure(results: list[TestResult]) -> Verdict:
@@ -157,8 +195,7 @@ class Source:
     @classmethod
     def of_file(cls, path: Path) -> Source:
         """The language from the file's suffix (.c .cpp .cc .py .java); ValueError otherwise."""
-        suffixes = {Path(lang.source).suffix: lang.id for lang in languages().values()}
-        suffixes[".cc"] = "cpp"
+        suffixes = source_suffixes()
         if path.suffix not in suffixes:
             known = ", ".join(sorted(suffixes))
             raise ValueError(

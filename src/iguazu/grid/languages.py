@@ -21,6 +21,7 @@ import functools
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
@@ -99,3 +100,10 @@ def _parse(filename: str, text: str) -> Language:
         )
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"language file {filename}: {exc}") from None
+
+
+def source_suffixes() -> dict[str, str]:
+    """File suffix -> language id: .c, .cpp (and .cc), .py, .java."""
+    found = {Path(lang.source).suffix: lang.id for lang in languages().values()}
+    found.setdefault(".cc", "cpp")
+    return found

@@ -1,0 +1,3 @@
+# Zero is not positive.
+n = int(input())
+print(0, n)
