@@ -64,7 +64,7 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
         (
             'checker = "exact"',
             'checker = "lines"',
-            "parts.sum.checker: checker must be exact, tokens or floats",
+            "parts.sum.checker: checker must be exact, tokens, floats, program",
         ),
         (
             "points = 40",

@@ -78,3 +78,15 @@ def test_a_wrong_language_file_is_named_with_its_problem(text: str, problem: str
     assert isinstance(
         languages_module._parse("y.toml", 'id="y"\nname="Y"\nsource="y"\nrun=["y"]'), Language
     )
+
+
+def test_cpp_compiles_against_the_precompiled_bits_header(sandbox: Sandbox) -> None:
+    source = b"#include <bits/stdc++.h>\nint main() { std::cout << std::gcd(12, 18) << '\\n'; }\n"
+    built = build(sandbox, language("cpp"), source)
+    assert built.ok, built.output
+    folder = next(sandbox.base_dir.parent.glob(f"{sandbox.base_dir.name}-pch/cpp-*"))
+    assert (folder / "bits" / "stdc++.h.gch").stat().st_size > 1_000_000
+    report = run(
+        sandbox, built, stdin=b"", limits=language("cpp").limits(time_ms=1000, memory_kb=65536)
+    )
+    assert report.stdout == b"6\n"

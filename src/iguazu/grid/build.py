@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..sandbox import KIB, MIB, File, Limits, RunReport, Sandbox, Status
+from . import pch
 from .languages import Language
 
 COMPILE_LIMITS = Limits(
@@ -44,11 +45,16 @@ def build(sandbox: Sandbox, language: Language, source: bytes) -> Build:
     sources = {language.source: File(source)}
     if language.compile is None:
         return Build(language, ok=True, files=sources)
+    argv, ro_paths = list(language.compile), list(language.ro_paths)
+    header_dir = pch.folder(sandbox.base_dir, language)
+    if header_dir is not None:
+        argv[1:1] = ["-I", str(header_dir)]
+        ro_paths.append(str(header_dir))
     report = sandbox.run(
-        list(language.compile),
+        argv,
         files=sources,
         limits=COMPILE_LIMITS,
-        ro_paths=language.ro_paths,
+        ro_paths=ro_paths,
         collect=language.outputs or (language.source,),
         refuse_sockets=language.refuse_sockets,
     )

@@ -11,6 +11,8 @@
     memory_extra_mib    and its memory limit raised by it (an interpreter's own memory)
     processes           processes and threads a run may have (the JVM has a dozen of its own)
     refuse_sockets      inet sockets fail rather than kill (the JVM probes for IPv6 as it starts)
+    precompiled_header  a system header to precompile once per machine (bits/stdc++.h) with
+    precompile          the compiler's argv for it (the compile's flags), see pch.py
 
 Each has a self-test under languages/selftest/ that the test suite compiles and runs.
 """
@@ -28,7 +30,8 @@ from ..errors import ConfigError
 from ..sandbox import MIB, Limits
 
 FIELDS = {"id", "name", "source", "compile", "outputs", "run", "ro_paths", "time_factor",
-          "memory_extra_mib", "processes", "refuse_sockets"}  # fmt: skip
+          "memory_extra_mib", "processes", "refuse_sockets", "precompiled_header",
+          "precompile"}  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +47,8 @@ class Language:
     memory_extra_mib: int = 0
     processes: int = 16
     refuse_sockets: bool = False
+    precompiled_header: str | None = None
+    precompile: tuple[str, ...] = ()
 
     def limits(self, *, time_ms: int, memory_kb: int, **more: Any) -> Limits:
         """A test run's limits: the assignment's time and memory, scaled for this language.
@@ -97,6 +102,8 @@ def _parse(filename: str, text: str) -> Language:
             memory_extra_mib=int(data.get("memory_extra_mib", 0)),
             processes=int(data.get("processes", 16)),
             refuse_sockets=bool(data.get("refuse_sockets", False)),
+            precompiled_header=data.get("precompiled_header"),
+            precompile=tuple(data.get("precompile", ())),
         )
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"language file {filename}: {exc}") from None
