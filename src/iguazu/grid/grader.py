@@ -118,7 +118,8 @@ def _run_test(
             check = _run_checker(sandbox, checker, test.input.read_bytes(), report.stdout, expected)
         verdict = check.verdict
         message = check.message if test.visible else ""  # it quotes the expected output
-    result = TestResult(test.name, verdict, report.cpu_time, report.max_rss, test.visible, message)
+    memory = report.max_rss or report.memory  # a killed run: the box's peak, no rusage
+    result = TestResult(test.name, verdict, report.cpu_time, memory, test.visible, message)
     if not test.visible:
         return result
     return replace(
