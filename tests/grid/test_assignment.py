@@ -109,3 +109,14 @@ def test_a_test_without_its_expected_output(tmp_path: Path) -> None:
     (folder / "tests" / "big-1.out").unlink()
     with pytest.raises(AssignmentError, match="big-1.in has no big-1.out beside it"):
         load(folder)
+
+
+def test_a_part_with_a_grader_script_has_no_tests_of_its_own(tmp_path: Path) -> None:
+    folder = tmp_path / "scripted"
+    shutil.copytree(Path(__file__).parent / "assignments" / "scripted", folder)
+    manifest = folder / "assignment.toml"
+    manifest.write_text(manifest.read_text() + 'tests = "grader"\n')
+    with pytest.raises(
+        AssignmentError, match="parts.square.tests: a part with a grader script has none"
+    ):
+        load(folder)

@@ -100,3 +100,37 @@ def test_a_checker_that_crashes_is_an_internal_error_not_the_learners(
     result = grade(sandbox, load(folder), {"split": Source("python", b"print(1, 1)\n")})
     assert result.parts[0].verdict is Verdict.IE
     assert result.parts[0].compile_output == "internal error: the part's checker could not be built"
+
+
+def test_a_grader_scripts_feedback_reaches_the_learner_and_its_answers_do_not(
+    sandbox: Sandbox,
+) -> None:
+    scripted = load(ASSIGNMENTS / "scripted")
+    source = Source.of_file(ASSIGNMENTS / "scripted" / "submissions" / "overflow.c")
+    part = grade(sandbox, scripted, {"square": source}).parts[0]
+    assert part.feedback.splitlines() == ["small: right", "zero: right", "big: wrong (OK)"]
+    assert all(not t.visible and t.input is None for t in part.tests)
+    assert "1000000000000" not in repr(part)  # the hidden answer
+
+
+@pytest.mark.parametrize(
+    "grader",
+    [
+        "print('not json')",  # no plan
+        "import sys\nprint('{\"runs\": []}') if sys.argv[1] == 'plan' else None",  # empty plan
+        "import sys, json\nprint(json.dumps({'runs': [{'name': 'a', 'stdin': ''}]}))"
+        " if sys.argv[1] == 'plan' else None",  # no feedback
+        "import sys, json\nprint(json.dumps({'runs': [{'name': 'a', 'stdin': ''}]}))"
+        " if sys.argv[1] == 'plan'"
+        " else json.dump({'fractionalScore': 2}, open('feedback.json', 'w'))",  # past 1
+    ],
+)
+def test_a_grader_script_that_fails_is_an_internal_error(
+    sandbox: Sandbox, tmp_path: Path, grader: str
+) -> None:
+    folder = tmp_path / "scripted"
+    shutil.copytree(ASSIGNMENTS / "scripted", folder)
+    (folder / "grader" / "grade.py").write_text(grader + "\n")
+    part = grade(sandbox, load(folder), {"square": Source("python", b"print(9)\n")}).parts[0]
+    assert (part.verdict, part.score) == (Verdict.IE, 0)
+    assert part.compile_output == "internal error: the part's grader failed"

@@ -22,8 +22,9 @@
     points = 20
     tests = ["small-*"]                        # names or patterns
 
-Without subtasks a part scores its points times the share of tests passed. `load` raises
-AssignmentError naming the file and the field of every problem it finds.
+Without subtasks a part scores its points times the share of tests passed. Instead of tests,
+a part may name `grader = "grader/grade.py"`: course staff's script decides (script.py).
+`load` raises AssignmentError naming the file and the field of every problem it finds.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class Part:
     checker: Checker = field(default_factory=Checker)
     subtasks: tuple[Subtask, ...] = ()
     references: dict[str, Path] = field(default_factory=dict)
+    grader: Path | None = None  # a script grader (script.py) instead of tests
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,7 +204,17 @@ class _Reader:
         for lang in langs:
             if lang not in known:
                 self.fail(f"{where}.languages", f"unknown language {lang!r} ({', '.join(known)})")
-        tests = self.tests(table, where)
+        grader = None
+        if "grader" in table:  # course staff's script decides (script.py): no tests here
+            grader = self.file(table["grader"], f"{where}.grader")
+            if grader is not None and grader.suffix not in source_suffixes():
+                self.fail(f"{where}.grader", f"cannot tell its language from {grader.suffix!r}")
+            for key in ("tests", "subtasks", "checker", "visible"):
+                if key in table:
+                    self.fail(f"{where}.{key}", "a part with a grader script has none")
+            if grader is None:
+                return None
+        tests = self.tests(table, where) if grader is None else []
         checker = self.checker(table.get("checker", "exact"), f"{where}.checker")
         subtasks = self.subtasks(table.get("subtasks") or [], tests, points, where)
         references = {}
@@ -225,6 +237,7 @@ class _Reader:
             checker=checker,
             subtasks=tuple(subtasks),
             references=references,
+            grader=grader,
         )
 
     def tests(self, table: dict[str, Any], where: str) -> list[Test]:

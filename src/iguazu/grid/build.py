@@ -78,9 +78,11 @@ def run(
     limits: Limits,
     args: tuple[str, ...] = (),
     files: dict[str, File] | None = None,
+    collect: tuple[str, ...] = (),
 ) -> RunReport:
     """One run of a successful build, `stdin` through a pipe (no test file in the box);
-    `args` after the language's run command, `files` beside the build's."""
+    `args` after the language's run command, `files` beside the build's, `collect` read
+    back after it."""
     language = built.language
     memory_mib = max(1, (limits.memory - language.memory_extra_mib * MIB) // MIB)
     argv = [arg.replace("{memory_mib}", str(memory_mib)) for arg in language.run] + list(args)
@@ -91,4 +93,5 @@ def run(
         limits=limits,
         ro_paths=language.ro_paths,
         refuse_sockets=language.refuse_sockets,
+        collect=collect,
     )

@@ -19,6 +19,8 @@ from .verdicts import Verdict
 def feedback_text(part: PartResult) -> str:
     """What a learner reads about one part."""
     lines = [f"{part.part}: {part.score:g}/{part.points:g} ({part.verdict})"]
+    if part.feedback:
+        lines.append(part.feedback)
     if part.verdict in (Verdict.CE, Verdict.IE) and not part.tests:
         lines.append(part.compile_output or "")
     for s in part.subtasks:

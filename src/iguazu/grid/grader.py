@@ -6,16 +6,20 @@ input, no expected output, no checker message (it quotes tokens); visible ones s
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ConfigError
 from ..sandbox import KIB, MIB, File, Limits, Sandbox, Status
+from . import script
 from .assignment import Assignment, Part, Test
 from .build import Build, build, run
 from .checkers import PROGRAM_VERDICTS, Check
 from .languages import language, source_suffixes
 from .verdicts import Verdict, of_run
+
+logger = logging.getLogger(__name__)
 
 SHOWN = 4 * KIB  # bytes of a visible test's input, expected and actual output in a result
 COMPILE_SHOWN = 16 * KIB  # of the compiler's messages
@@ -52,6 +56,7 @@ class PartResult:
     compile_output: str = ""
     tests: list[TestResult] = field(default_factory=list)
     subtasks: list[SubtaskResult] = field(default_factory=list)
+    feedback: str = ""  # a grader script's words to the learner
 
 
 def grade_part(sandbox: Sandbox, part: Part, language_id: str, source: bytes) -> PartResult:
@@ -72,6 +77,8 @@ def grade_part(sandbox: Sandbox, part: Part, language_id: str, source: bytes) ->
     built = build(sandbox, lang, source)
     if not built.ok:
         return whole(Verdict.IE if built.internal else Verdict.CE, built.output)
+    if part.grader is not None:
+        return _graded_by_script(sandbox, part, built, language_id)
     results = [_run_test(sandbox, part, built, test, checker) for test in part.tests]
     by_name = {r.name: r for r in results}
     subtasks = [
@@ -128,6 +135,29 @@ def _run_test(
         expected=_shown(expected),
         output=_shown(report.stdout),
     )
+
+
+def _graded_by_script(sandbox: Sandbox, part: Part, built: Build, language_id: str) -> PartResult:
+    assert part.grader is not None
+    limits = built.language.limits(time_ms=part.time_limit_ms, memory_kb=part.memory_limit_kb)
+    try:
+        fraction, feedback, ends = script.judge(
+            sandbox, part.grader, built, built.language.source, limits
+        )
+    except script.GraderFailed as exc:
+        logger.warning("grader script of part %s failed: %s", part.id, exc)
+        return PartResult(part.id, language_id, part.points, 0.0, Verdict.IE,
+                          "internal error: the part's grader failed")  # fmt: skip
+    tests = [
+        TestResult(e["name"], Verdict.AC if e["status"] == "OK" else Verdict(e["status"]),
+                   e["cpu_time"], e["memory"], visible=False)
+        for e in ends
+    ]  # fmt: skip
+    return PartResult(
+        part.id, language_id, part.points, round(fraction * part.points, 6),
+        script.verdict_of(fraction, ends), built.output[:COMPILE_SHOWN], tests,
+        feedback=feedback,
+    )  # fmt: skip
 
 
 def _build_checker(sandbox: Sandbox, source: Path) -> Build | None:
