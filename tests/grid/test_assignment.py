@@ -80,6 +80,28 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
         ),
         ('id = "sum"', 'id = ""', "parts[0].id: a text is needed"),
         ('title = "A plus B"', 'title = "A plus B\n[[[', "assignment.toml: "),
+        ("time_limit_ms = 1000", "time_limit_ms = inf", "parts.sum.time_limit_ms: a number"),
+        (
+            "pass_mark = 60",
+            "pass_mark = nan",
+            "pass_mark: a number of at least 0 is needed, not nan",
+        ),
+        (
+            'references = { c = "ref.c", python = "ref.py" }',
+            'references = ["ref.c"]',
+            "parts.sum.references: a table of language = file is needed",
+        ),
+        ('c = "ref.c"', 'c = "tests"', "parts.sum.references.c: tests is not a regular file"),
+        (
+            'tests = ["big-*"]',
+            'tests = "big-*"',
+            "parts.sum.subtasks[1].tests: a list of test names",
+        ),
+        (
+            'name = "big"',
+            'name = "small"',
+            "parts.sum.subtasks[1].name: the name 'small' is used twice",
+        ),
     ],
 )
 def test_a_wrong_manifest_names_file_field_and_problem(
@@ -118,5 +140,15 @@ def test_a_part_with_a_grader_script_has_no_tests_of_its_own(tmp_path: Path) -> 
     manifest.write_text(manifest.read_text() + 'tests = "grader"\n')
     with pytest.raises(
         AssignmentError, match="parts.square.tests: a part with a grader script has none"
+    ):
+        load(folder)
+
+
+def test_a_test_file_linked_outside_the_folder_is_refused(tmp_path: Path) -> None:
+    folder = broken(tmp_path, "pass_mark = 60", "pass_mark = 60")
+    (folder / "tests" / "sample.out").unlink()
+    (folder / "tests" / "sample.out").symlink_to("/etc/passwd")
+    with pytest.raises(
+        AssignmentError, match="tests/sample.out is outside the assignment's folder"
     ):
         load(folder)

@@ -96,9 +96,27 @@ def test_coursera_and_gradescope_shapes_carry_the_score_and_nothing_hidden() -> 
     assert {t["name"] for t in hidden} == {"sum/big-1", "sum/big-2", "sum/small-1", "sum/small-2"}
     for shaped in (coursera, gradescope):
         assert "8000000000" not in json.dumps(shaped)  # a hidden test's expected output
+    assert "big-1" not in gradescope["output"]  # shown at once: hidden tests are not in it
 
 
 def test_an_unknown_format_is_refused() -> None:
     done = iguazu("grade", "local", SUM, f"sum={SUBMISSIONS / 'ac.c'}", "--format", "xml")
     assert done.returncode == 2
     assert "--format must be one of text, json, coursera, gradescope" in done.stderr
+
+
+@needs_root
+def test_a_learners_output_is_shown_as_text_not_as_markup(tmp_path: Path) -> None:
+    source = tmp_path / "main.py"
+    source.write_text("print('[/x] [bold]3')\n")
+    done = iguazu("grade", "local", SUM, f"sum={source}")
+    assert done.returncode == 0, done.stderr
+    assert "[/x] [bold]3" in done.stdout  # the visible test's output, as it was
+
+
+def test_json_and_another_format_at_once_are_refused() -> None:
+    done = iguazu(
+        "grade", "local", SUM, f"sum={SUBMISSIONS / 'ac.c'}", "--json", "--format", "coursera"
+    )
+    assert done.returncode == 2
+    assert "--json and --format coursera ask for two things" in done.stderr

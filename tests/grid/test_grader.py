@@ -134,3 +134,12 @@ def test_a_grader_script_that_fails_is_an_internal_error(
     part = grade(sandbox, load(folder), {"square": Source("python", b"print(9)\n")}).parts[0]
     assert (part.verdict, part.score) == (Verdict.IE, 0)
     assert part.compile_output == "internal error: the part's grader failed"
+
+
+def test_a_hidden_tests_exit_code_is_not_shown(sandbox: Sandbox) -> None:
+    """A program could exit with its input's bytes; a hidden test shows no exit code."""
+    probe = Source("python", b"import sys\nsys.exit(ord(sys.stdin.read(1)))\n")
+    tests = {t.name: t for t in grade(sandbox, load(SUM), {"sum": probe}).parts[0].tests}
+    assert tests["sample"].message == "exited with code 49"  # '1': the visible sample
+    assert all(t.message == "" for name, t in tests.items() if name != "sample")
+    assert all(t.verdict is Verdict.RE for t in tests.values())

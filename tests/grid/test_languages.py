@@ -9,6 +9,7 @@ import pytest
 
 from iguazu.errors import ConfigError
 from iguazu.grid import languages as languages_module
+from iguazu.grid import pch
 from iguazu.grid.build import build, run
 from iguazu.grid.languages import Language, language, languages
 from iguazu.sandbox import MIB, Sandbox, Status
@@ -90,3 +91,17 @@ def test_cpp_compiles_against_the_precompiled_bits_header(sandbox: Sandbox) -> N
         sandbox, built, stdin=b"", limits=language("cpp").limits(time_ms=1000, memory_kb=65536)
     )
     assert report.stdout == b"6\n"
+
+
+def test_a_broken_precompiled_header_is_made_again_not_blamed_on_learners(
+    sandbox: Sandbox,
+) -> None:
+    source = b"#include <bits/stdc++.h>\nint main() { std::cout << 1 << '\\n'; }\n"
+    assert build(sandbox, language("cpp"), source).ok
+    gch = next(sandbox.base_dir.parent.glob(f"{sandbox.base_dir.name}-pch/cpp-*/bits/stdc++.h.gch"))
+    with open(gch, "r+b") as f:
+        f.truncate(1000)
+    pch._checked.clear()  # as a new grading process would start
+    built = build(sandbox, language("cpp"), source)
+    assert built.ok, built.output
+    assert gch.stat().st_size > 1_000_000

@@ -33,7 +33,17 @@ FLOATS = Checker(kind="floats", abs_tol=1e-6, rel_tol=1e-6)
         (FLOATS, b"1.0\n", b"nan\n", Verdict.WA),
         (FLOATS, b"inf\n", b"inf\n", Verdict.AC),
         (FLOATS, b"x\n", b"y\n", Verdict.WA),
-        (TOKENS, b"\xff\n", b"\xff\n", Verdict.AC),  # not UTF-8: compared all the same
+        (TOKENS, b"\xff\n", b"\xff\n", Verdict.AC),  # not UTF-8: compared as bytes
+        (EXACT, b"\xff\n", b"\xfe\n", Verdict.WA),  # two invalid bytes are not the same
+        (EXACT, "中\n".encode("gbk"), b"\x80\x80\n", Verdict.WA),
+        (EXACT, b"3\n", "3\u3000\n".encode(), Verdict.WA),  # Unicode space is no blank
+        (TOKENS, b"1 2", b"1\x1f2", Verdict.WA),
+        (FLOATS, b"10\n", b"1_0\n", Verdict.WA),  # Python's float() syntax is not C's
+        (FLOATS, b"12\n", "١٢\n".encode(), Verdict.WA),
+        (FLOATS, b"12\n", "１２\n".encode(), Verdict.WA),
+        (FLOATS, b"1e400\n", b"9e999\n", Verdict.AC),  # both infinite
+        (FLOATS, b"-0.0\n", b"0\n", Verdict.AC),
+        (FLOATS, b"0x10\n", b"16\n", Verdict.WA),
     ],
 )
 def test_verdicts(checker: Checker, expected: bytes, actual: bytes, verdict: Verdict) -> None:

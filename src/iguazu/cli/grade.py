@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from rich.text import Text
 
-from ..errors import SandboxUnavailable
+from ..errors import NotFound, SandboxUnavailable
 from ..grid import exports
 from ..grid.assignment import Assignment, AssignmentError, load
-from ..grid.grader import PartResult, Source, SubmissionResult, grade
+from ..grid.grader import EPSILON, PartResult, Source, SubmissionResult, grade
+from ..grid.verdicts import Verdict
 from ..sandbox import Sandbox
 from . import app
 from .render import console, table
@@ -44,6 +46,8 @@ def local(
     unsafe: Unsafe = False,
 ) -> None:
     """Grade FILEs against the assignment's tests, as a submission would be."""
+    if as_json and form not in ("text", "json"):
+        _fail(f"--json and --format {form} ask for two things: give one")
     form = "json" if as_json else form
     if form not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}, not {form!r}")
@@ -56,7 +60,9 @@ def local(
         try:
             assignment.part(part)
             sources[part] = Source.of_file(Path(path))
-        except (AssignmentError, ValueError, OSError) as exc:
+        except NotFound as exc:
+            _fail(exc.message)
+        except (ValueError, OSError) as exc:
             _fail(str(exc))
     with _sandbox(unsafe) as sandbox:
         result = grade(sandbox, assignment, sources)
@@ -88,10 +94,11 @@ def check(
             for lang, path in part.references.items():
                 result = grade(sandbox, assignment, {part.id: Source(lang, path.read_bytes())})
                 got = result.parts[0]
-                ok = got.score == part.points
+                # A reference in a language the part does not take gets CE: it fails too.
+                ok = got.verdict is Verdict.AC and got.score >= part.points - EPSILON
                 failed |= not ok
                 mark = "passes" if ok else f"FAILS ({got.verdict}, {got.score:g}/{got.points:g})"
-                out.print(f"  {part.id}: reference {path.name} ({lang}) {mark}")
+                out.print(Text(f"  {part.id}: reference {path.name} ({lang}) {mark}"))
     if failed:
         raise typer.Exit(1)
 
@@ -120,23 +127,35 @@ def _show(result: SubmissionResult) -> None:
     for part in result.parts:
         _show_part(part)
     met = "met" if result.passed else "not met"
-    out.print(f"Total {result.score:g}/{result.total:g}; pass mark {result.pass_mark:g}: {met}")
+    out.print(
+        Text(f"Total {result.score:g}/{result.total:g}; pass mark {result.pass_mark:g}: {met}")
+    )
 
 
 def _show_part(part: PartResult) -> None:
     out = console()
-    out.print(
-        f"[bold]{part.part}[/bold] ({part.language}): {part.score:g}/{part.points:g} {part.verdict}"
-    )
+    head = f"{part.part} ({part.language}): {part.score:g}/{part.points:g} {part.verdict}"
+    out.print(Text(head, style="bold"))
     if part.compile_output and not part.tests:
-        out.print(part.compile_output, markup=False, highlight=False)
+        out.print(Text(part.compile_output))
         return
     rows = table("test", "verdict", "CPU ms", "memory MiB", "message")
     for t in part.tests:
         rows.add_row(
-            t.name + ("" if t.visible else " (hidden)"), str(t.verdict),
-            f"{t.cpu_time * 1000:.0f}", f"{t.memory / 2**20:.1f}", t.message,
+            Text(t.name + ("" if t.visible else " (hidden)")), str(t.verdict),
+            f"{t.cpu_time * 1000:.0f}", f"{t.memory / 2**20:.1f}", Text(t.message),
         )  # fmt: skip
     out.print(rows)
     for s in part.subtasks:
-        out.print(f"  subtask {s.name}: {s.score:g}/{s.points:g} {s.verdict}")
+        out.print(Text(f"  subtask {s.name}: {s.score:g}/{s.points:g} {s.verdict}"))
+    for t in part.tests:  # what a learner may see of a visible test that failed
+        if t.visible and not t.verdict.passed:
+            for title, text in (("input", t.input), ("expected", t.expected), ("got", t.output)):
+                out.print(Text(f"  {t.name}, {title}:", style="bold"))
+                out.print(Text(_indent(text or "")))
+    if part.feedback:
+        out.print(Text(part.feedback))
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())

@@ -30,16 +30,18 @@ a part may name `grader = "grader/grade.py"`: course staff's script decides (scr
 from __future__ import annotations
 
 import fnmatch
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, NotFound
 from .checkers import Checker
 from .languages import languages, source_suffixes
 
 MANIFEST = "assignment.toml"
+MAX_FILE = 256 * 2**20  # a test, statement or program: larger is a mistake
 
 
 class AssignmentError(InvalidRequest):
@@ -97,7 +99,7 @@ class Assignment:
             if part.id == ident:
                 return part
         known = ", ".join(p.id for p in self.parts)
-        raise AssignmentError([f"{MANIFEST}: parts: no part {ident!r} (parts: {known})"])
+        raise NotFound(f"{ident!r} in {self.title!r} (parts: {known})", "part")
 
 
 def load(folder: str | Path) -> Assignment:
@@ -154,12 +156,18 @@ class _Reader:
         self, table: dict[str, Any], key: str, where: str, *, minimum: float = 0
     ) -> float | None:
         value = table.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < minimum
+        ):
             self.fail(where, f"a number of at least {minimum:g} is needed, not {value!r}")
             return None
         return float(value)
 
-    def file(self, name: object, where: str) -> Path | None:
+    def file(self, name: object, where: str, folder: bool = False) -> Path | None:
+        """A regular file (or a `folder`) inside the assignment's folder, links resolved."""
         if not isinstance(name, str) or not name:
             self.fail(where, "a file name is needed")
             return None
@@ -169,6 +177,12 @@ class _Reader:
             return None
         if not path.exists():
             self.fail(where, f"{name} does not exist")
+            return None
+        if folder != path.is_dir() or not (folder or path.is_file()):
+            self.fail(where, f"{name} is not a {'folder' if folder else 'regular file'}")
+            return None
+        if not folder and path.stat().st_size > MAX_FILE:
+            self.fail(where, f"{name} is larger than {MAX_FILE // 2**20} MiB")
             return None
         return path
 
@@ -218,7 +232,11 @@ class _Reader:
         checker = self.checker(table.get("checker", "exact"), f"{where}.checker")
         subtasks = self.subtasks(table.get("subtasks") or [], tests, points, where)
         references = {}
-        for lang, name in (table.get("references") or {}).items():
+        given = table.get("references") or {}
+        if not isinstance(given, dict):
+            self.fail(f"{where}.references", "a table of language = file is needed")
+            given = {}
+        for lang, name in given.items():
             if lang not in known:
                 self.fail(f"{where}.references.{lang}", "not a known language")
             path = self.file(name, f"{where}.references.{lang}")
@@ -241,11 +259,9 @@ class _Reader:
         )
 
     def tests(self, table: dict[str, Any], where: str) -> list[Test]:
-        folder = self.file(table.get("tests"), f"{where}.tests")
+        name = table.get("tests")
+        folder = self.file(name, f"{where}.tests", folder=True)
         if folder is None:
-            return []
-        if not folder.is_dir():
-            self.fail(f"{where}.tests", "a folder of <name>.in and <name>.out is needed")
             return []
         visible = set(table.get("visible") or [])
         found = []
@@ -254,7 +270,11 @@ class _Reader:
             if not out.exists():
                 self.fail(f"{where}.tests", f"{given.name} has no {out.name} beside it")
                 continue
-            found.append(Test(given.stem, given, out, given.stem in visible))
+            paths = [self.file(f"{name}/{p.name}", f"{where}.tests") for p in (given, out)]
+            if None not in paths:
+                found.append(
+                    Test(given.stem, given.resolve(), out.resolve(), given.stem in visible)
+                )
         if not found:
             self.fail(f"{where}.tests", "no tests (<name>.in with <name>.out) in the folder")
         for name in sorted(visible - {t.name for t in found}):
@@ -281,14 +301,23 @@ class _Reader:
     def subtasks(
         self, tables: list[Any], tests: list[Test], points: float | None, where: str
     ) -> list[Subtask]:
-        found, used = [], set()
+        found: list[Subtask] = []
+        used: set[str] = set()
         names = [t.name for t in tests]
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            self.fail(f"{where}.subtasks", "a list of tables ([[parts.subtasks]]) is needed")
+            return found
         for index, table in enumerate(tables):
             at = f"{where}.subtasks[{index}]"
             name = self.text(table, "name", f"{at}.name") or str(index + 1)
+            if name in {s.name for s in found}:
+                self.fail(f"{at}.name", f"the name {name!r} is used twice")
             share = self.number(table, "points", f"{at}.points", minimum=0) or 0
-            chosen = [n for pattern in table.get("tests") or [] for n in names
-                      if fnmatch.fnmatchcase(n, pattern)]  # fmt: skip
+            patterns = table.get("tests")
+            if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+                self.fail(f"{at}.tests", 'a list of test names or patterns is needed: ["small-*"]')
+                patterns = []
+            chosen = [n for pattern in patterns for n in names if fnmatch.fnmatchcase(n, pattern)]
             if not chosen:
                 self.fail(f"{at}.tests", "matches no test")
             used.update(chosen)

@@ -3,7 +3,8 @@
     exact    the same lines (line ends and trailing blanks aside); only whitespace differing
              is PE, anything else WA
     tokens   the same whitespace-separated tokens
-    floats   the same tokens, numbers equal within an absolute or a relative tolerance
+    floats   the same tokens, decimal numbers (integers too) equal within an absolute or a
+             relative tolerance
     program  course staff's own checker, compiled and run in a box of its own (grader.py):
              it gets input.txt, output.txt (the learner's) and expected.txt as arguments
              and exits 0 for AC, 1 for WA, 2 for PE; its first line of output is the
@@ -16,12 +17,15 @@ first difference is.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .verdicts import Verdict
 
 SHOWN = 60  # characters of a token or line quoted in a message
+ASCII_SPACE = b" \t\r\v\f"
+NUMBER = re.compile(rb"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)", re.I)
 
 
 @dataclass(frozen=True)
@@ -51,27 +55,22 @@ class Checker:
                 raise ValueError(f"a checker's tolerance must be a number >= 0, not {tol!r}")
 
     def check(self, expected: bytes, actual: bytes) -> Check:
-        """The built-in checkers' verdict (a program checker runs in the grader)."""
-        want, got = _text(expected), _text(actual)
+        """The built-in checkers' verdict (a program checker runs in the grader). Bytes are
+        compared as bytes: only ASCII spaces, tabs and line ends count as whitespace."""
+        expected, actual = expected.replace(b"\r\n", b"\n"), actual.replace(b"\r\n", b"\n")
         if self.kind == "exact":
-            return _exact(want, got)
-        if self.kind == "tokens":
-            return _tokens(want.split(), got.split(), None)
-        return _tokens(want.split(), got.split(), self)
+            return _exact(expected, actual)
+        return _tokens(expected.split(), actual.split(), self if self.kind == "floats" else None)
 
 
-def _text(data: bytes) -> str:
-    return data.decode("utf-8", errors="replace").replace("\r\n", "\n")
-
-
-def _lines(text: str) -> list[str]:
-    lines = [line.rstrip() for line in text.split("\n")]
+def _lines(data: bytes) -> list[bytes]:
+    lines = [line.rstrip(ASCII_SPACE) for line in data.split(b"\n")]
     while lines and not lines[-1]:
         lines.pop()
     return lines
 
 
-def _exact(want: str, got: str) -> Check:
+def _exact(want: bytes, got: bytes) -> Check:
     want_lines, got_lines = _lines(want), _lines(got)
     if want_lines == got_lines:
         return Check(Verdict.AC)
@@ -85,7 +84,7 @@ def _exact(want: str, got: str) -> Check:
     return Check(Verdict.WA, f"{len(want_lines)} lines expected, more given")
 
 
-def _tokens(want: list[str], got: list[str], floats: Checker | None) -> Check:
+def _tokens(want: list[bytes], got: list[bytes], floats: Checker | None) -> Check:
     for number, (a, b) in enumerate(zip(want, got, strict=False), start=1):
         if a != b and not (floats and _close(a, b, floats)):
             return Check(Verdict.WA, f"token {number}: expected {_quote(a)}, got {_quote(b)}")
@@ -94,15 +93,17 @@ def _tokens(want: list[str], got: list[str], floats: Checker | None) -> Check:
     return Check(Verdict.AC)
 
 
-def _close(want: str, got: str, checker: Checker) -> bool:
-    try:
-        a, b = float(want), float(got)
-    except ValueError:
+def _close(want: bytes, got: bytes, checker: Checker) -> bool:
+    """Numbers as C's strtod reads them in decimal (integers too); no hex, no '1_0', no
+    other scripts' digits. inf and nan in either case; nan equals nothing."""
+    if not (NUMBER.fullmatch(want) and NUMBER.fullmatch(got)):
         return False
+    a, b = float(want), float(got)
     if not (math.isfinite(a) and math.isfinite(b)):
         return a == b
     return abs(a - b) <= checker.abs_tol or abs(a - b) <= checker.rel_tol * abs(a)
 
 
-def _quote(text: str) -> str:
+def _quote(data: bytes) -> str:
+    text = data.decode("utf-8", errors="replace")
     return repr(text if len(text) <= SHOWN else text[:SHOWN] + "...")

@@ -16,8 +16,9 @@ from .grader import PartResult, SubmissionResult, TestResult
 from .verdicts import Verdict
 
 
-def feedback_text(part: PartResult) -> str:
-    """What a learner reads about one part."""
+def feedback_text(part: PartResult, hidden_tests: bool = True) -> str:
+    """What a learner reads about one part; `hidden_tests`: with a line (verdict, time,
+    memory) for each hidden test too."""
     lines = [f"{part.part}: {part.score:g}/{part.points:g} ({part.verdict})"]
     if part.feedback:
         lines.append(part.feedback)
@@ -26,6 +27,8 @@ def feedback_text(part: PartResult) -> str:
     for s in part.subtasks:
         lines.append(f"subtask {s.name}: {s.score:g}/{s.points:g} ({s.verdict})")
     for t in part.tests:
+        if not (t.visible or hidden_tests):
+            continue
         lines.append(_test_line(t))
         if t.visible and not t.verdict.passed:
             lines += [f"  input:\n{_indent(t.input)}", f"  expected:\n{_indent(t.expected)}",
@@ -34,7 +37,10 @@ def feedback_text(part: PartResult) -> str:
 
 
 def coursera(part: PartResult) -> dict[str, Any]:
-    fraction = part.score / part.points if part.points else 0.0
+    if part.points:
+        fraction = part.score / part.points
+    else:  # a part worth nothing: passed or not
+        fraction = 1.0 if part.verdict is Verdict.AC else 0.0
     return {"fractionalScore": round(fraction, 6), "feedback": feedback_text(part),
             "feedbackType": "TXT"}  # fmt: skip
 
@@ -62,7 +68,8 @@ def gradescope(result: SubmissionResult) -> dict[str, Any]:
                           "output": str(s.verdict), "visibility": "visible"})  # fmt: skip
     return {
         "score": result.score,
-        "output": "\n".join(feedback_text(p) for p in result.parts),
+        # Shown to the learner at once: hidden tests appear only in their own entries.
+        "output": "\n".join(feedback_text(p, hidden_tests=False) for p in result.parts),
         "visibility": "visible",
         "tests": tests,
     }

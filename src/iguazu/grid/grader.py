@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 SHOWN = 4 * KIB  # bytes of a visible test's input, expected and actual output in a result
 COMPILE_SHOWN = 16 * KIB  # of the compiler's messages
+EPSILON = 1e-9  # scores are sums of fractions of points: compared with this much room
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def grade_part(sandbox: Sandbox, part: Part, language_id: str, source: bytes) ->
         part.id,
         language_id,
         part.points,
-        round(score, 6),
+        score,
         _first_failure(results),
         compile_output=built.output[:COMPILE_SHOWN],
         tests=results,
@@ -117,7 +118,10 @@ def _run_test(
     )
     report = run(sandbox, built, stdin=test.input.read_bytes(), limits=limits)
     verdict = of_run(report.status)
-    message = report.message
+    # A hidden test says how the run ended but never an exit code: a program could exit
+    # with its input's bytes. (Its CPU time and memory remain a side channel, as on every
+    # judge that shows them.)
+    message = report.message if test.visible or report.exit_code is None else ""
     if verdict is None:
         if checker is None:
             check = part.checker.check(expected, report.stdout)
@@ -154,7 +158,7 @@ def _graded_by_script(sandbox: Sandbox, part: Part, built: Build, language_id: s
         for e in ends
     ]  # fmt: skip
     return PartResult(
-        part.id, language_id, part.points, round(fraction * part.points, 6),
+        part.id, language_id, part.points, fraction * part.points,
         script.verdict_of(fraction, ends), built.output[:COMPILE_SHOWN], tests,
         feedback=feedback,
     )  # fmt: skip
@@ -211,10 +215,10 @@ def grade(sandbox: Sandbox, assignment: Assignment, sources: dict[str, Source]) 
     parts = [
         grade_part(sandbox, assignment.part(pid), s.language, s.code) for pid, s in sources.items()
     ]
-    score = round(sum(p.score for p in parts), 6)
+    score = sum(p.score for p in parts)
     return SubmissionResult(
         assignment.title, score, assignment.total, assignment.pass_mark,
-        score >= assignment.pass_mark, parts,
+        score >= assignment.pass_mark - EPSILON, parts,
     )  # fmt: skip
 
 
