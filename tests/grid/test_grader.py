@@ -141,5 +141,18 @@ def test_a_hidden_tests_exit_code_is_not_shown(sandbox: Sandbox) -> None:
     probe = Source("python", b"import sys\nsys.exit(ord(sys.stdin.read(1)))\n")
     tests = {t.name: t for t in grade(sandbox, load(SUM), {"sum": probe}).parts[0].tests}
     assert tests["sample"].message == "exited with code 49"  # '1': the visible sample
-    assert all(t.message == "" for name, t in tests.items() if name != "sample")
+    hidden = [t for name, t in tests.items() if name != "sample"]
+    assert hidden and all("code" not in t.message for t in hidden)
     assert all(t.verdict is Verdict.RE for t in tests.values())
+
+
+def test_a_failed_subtask_runs_no_more_of_its_tests(sandbox: Sandbox) -> None:
+    source = Source.of_file(SUM / "submissions" / "tle.c")
+    part = grade(sandbox, load(SUM), {"sum": source}).parts[0]
+    tests = {t.name: t for t in part.tests}
+    # big-1 ran out of time; big-2 is only in "big", which had failed: not run
+    assert (tests["big-1"].verdict, tests["big-1"].skipped) == (Verdict.TLE, False)
+    assert (tests["big-2"].verdict, tests["big-2"].skipped) == (Verdict.TLE, True)
+    assert tests["big-2"].message == "not run: subtask big failed"
+    assert tests["small-2"].skipped  # "small" failed at sample
+    assert sum(not t.skipped for t in part.tests) == 2

@@ -37,6 +37,7 @@ class TestResult:
     input: str | None = None  # visible tests only, capped
     expected: str | None = None
     output: str | None = None
+    skipped: bool = False  # not run: its subtasks had failed (the verdict is theirs)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def grade_part(sandbox: Sandbox, part: Part, language_id: str, source: bytes) ->
         return whole(Verdict.IE if built.internal else Verdict.CE, built.output)
     if part.grader is not None:
         return _graded_by_script(sandbox, part, built, language_id)
-    results = [_run_test(sandbox, part, built, test, checker) for test in part.tests]
+    results = _run_tests(sandbox, part, built, checker)
     by_name = {r.name: r for r in results}
     subtasks = [
         SubtaskResult(
@@ -105,6 +106,38 @@ def grade_part(sandbox: Sandbox, part: Part, language_id: str, source: bytes) ->
         tests=results,
         subtasks=subtasks,
     )
+
+
+def _run_tests(
+    sandbox: Sandbox, part: Part, built: Build, checker: Build | None
+) -> list[TestResult]:
+    """Every test, but those whose subtasks have all failed already: a subtask scores all
+    or nothing, so the rest of it would change nothing (and a TLE costs its time limit)."""
+    within = {t.name: [s for s in part.subtasks if t.name in s.tests] for t in part.tests}
+    failed: dict[str, Verdict] = {}  # subtask -> its first failing verdict
+    results = []
+    for test in part.tests:
+        subtasks = within[test.name]
+        if subtasks and all(s.name in failed for s in subtasks):
+            first = subtasks[0].name
+            results.append(
+                TestResult(
+                    test.name,
+                    failed[first],
+                    0.0,
+                    0,
+                    test.visible,
+                    f"not run: subtask {first} failed",
+                    skipped=True,
+                )
+            )
+            continue
+        result = _run_test(sandbox, part, built, test, checker)
+        if not result.verdict.passed:
+            for s in subtasks:
+                failed.setdefault(s.name, result.verdict)
+        results.append(result)
+    return results
 
 
 def _run_test(
