@@ -156,3 +156,11 @@ def test_a_failed_subtask_runs_no_more_of_its_tests(sandbox: Sandbox) -> None:
     assert tests["big-2"].message == "not run: subtask big failed"
     assert tests["small-2"].skipped  # "small" failed at sample
     assert sum(not t.skipped for t in part.tests) == 2
+
+
+def test_a_visible_test_that_failed_shows_a_diff_and_a_hidden_one_none(sandbox: Sandbox) -> None:
+    source = Source.of_file(SUM / "submissions" / "pe.py")
+    tests = {t.name: t for t in grade(sandbox, load(SUM), {"sum": source}).parts[0].tests}
+    assert tests["sample"].diff is not None
+    assert tests["sample"].diff.splitlines()[-2:] == ["-3", "+ 3"]
+    assert all(t.diff is None for name, t in tests.items() if name != "sample")

@@ -150,9 +150,11 @@ def _show_part(part: PartResult) -> None:
         out.print(Text(f"  subtask {s.name}: {s.score:g}/{s.points:g} {s.verdict}"))
     for t in part.tests:  # what a learner may see of a visible test that failed
         if t.visible and not t.verdict.passed:
-            for title, text in (("input", t.input), ("expected", t.expected), ("got", t.output)):
-                out.print(Text(f"  {t.name}, {title}:", style="bold"))
-                out.print(Text(_indent(text or "")))
+            shown = [("input", t.input), ("expected", t.expected), ("got", t.output)]
+            for title, text in [*shown, ("difference", t.diff)]:
+                if text:
+                    out.print(Text(f"  {t.name}, {title}:", style="bold"))
+                    out.print(Text(_indent(text)))
     if part.feedback:
         out.print(Text(part.feedback))
 

@@ -33,6 +33,8 @@ def feedback_text(part: PartResult, hidden_tests: bool = True) -> str:
         if t.visible and not t.verdict.passed:
             lines += [f"  input:\n{_indent(t.input)}", f"  expected:\n{_indent(t.expected)}",
                       f"  your output:\n{_indent(t.output)}"]  # fmt: skip
+            if t.diff:
+                lines.append(f"  difference:\n{_indent(t.diff)}")
     return "\n".join(lines).strip() + "\n"
 
 

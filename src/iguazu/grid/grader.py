@@ -6,6 +6,7 @@ input, no expected output, no checker message (it quotes tokens); visible ones s
 
 from __future__ import annotations
 
+import difflib
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,6 +39,7 @@ class TestResult:
     expected: str | None = None
     output: str | None = None
     skipped: bool = False  # not run: its subtasks had failed (the verdict is theirs)
+    diff: str | None = None  # visible tests that failed: expected against the output
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,7 @@ def _run_test(
         input=_shown(test.input.read_bytes()),
         expected=_shown(expected),
         output=_shown(report.stdout),
+        diff="" if verdict.passed else _diff(expected, report.stdout),
     )
 
 
@@ -226,6 +229,15 @@ def _run_checker(
 
 def _first_failure(results: list[TestResult]) -> Verdict:
     return next((r.verdict for r in results if not r.verdict.passed), Verdict.AC)
+
+
+def _diff(expected: bytes, actual: bytes) -> str:
+    """A unified diff, expected against the learner's output (capped like the rest)."""
+    lines = difflib.unified_diff(
+        _shown(expected).splitlines(), _shown(actual).splitlines(),
+        "expected", "your output", lineterm="", n=2,
+    )  # fmt: skip
+    return "\n".join(lines)[:SHOWN]
 
 
 def _shown(data: bytes) -> str:
