@@ -23,7 +23,7 @@ from .errors import UnknownJob
 from .jobs import JobRegistry
 from .models import Agent, Invocation, Launch, State, new_id, utcnow
 from .procs import pid_alive
-from .store import Store
+from .store import Store, wakeup
 
 log = logging.getLogger(__name__)
 
@@ -110,21 +110,7 @@ class Dispatcher:
             self.shutdown()
 
     def _listen(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                listener = self.store.listen()
-            except Exception:
-                log.exception("cannot listen for wake-ups; trying again in 1 s")
-                stop.wait(1.0)
-                continue
-            try:
-                while not stop.is_set():
-                    if listener.wait(1.0):
-                        self.poke.set()
-            except Exception:  # the LISTEN connection dropped: open another
-                log.exception("wake-up listener failed; reopening it")
-            finally:
-                listener.close()
+        wakeup.relay(self.store.listen, self.poke, stop)
 
     def _sleep_for(self) -> float:
         now = utcnow()

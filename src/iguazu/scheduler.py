@@ -29,7 +29,7 @@ from .cron import Cron, next_fire, parse
 from .errors import InvalidRequest
 from .firing import Fire, Plan, Policy, plan
 from .models import Invocation, Overlap, Schedule, State, new_id, utcnow
-from .store import Store
+from .store import Store, wakeup
 from .store.schedules import Firing, ScheduleMoved
 from .store.wakeup import SCHEDULES
 
@@ -76,21 +76,7 @@ class Scheduler:
                 stop.wait(1.0)
 
     def _listen(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                listener = self.store.listen(SCHEDULES)
-            except Exception:
-                log.exception("cannot listen for wake-ups; trying again in 1 s")
-                stop.wait(1.0)
-                continue
-            try:
-                while not stop.is_set():
-                    if listener.wait(1.0):
-                        self.poke.set()
-            except Exception:
-                log.exception("wake-up listener failed; reopening it")
-            finally:
-                listener.close()
+        wakeup.relay(lambda: self.store.listen(SCHEDULES), self.poke, stop)
 
     def sleep_for(self) -> float:
         """Seconds until the earliest next fire or start deadline (at most max_sleep)."""

@@ -10,15 +10,21 @@ schedules go to their own channel (directory), so that a busy batch does not wak
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 import select
 import socket
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 WORK = "iguazu"  # invocations to run, exits, cancels: dispatchers listen
 SCHEDULES = "iguazu_schedules"  # schedules created, paused, resumed, deleted: schedulers listen
+
+
+log = logging.getLogger(__name__)
 
 
 class Listener(Protocol):
@@ -27,6 +33,29 @@ class Listener(Protocol):
         Returns True when woken by a change."""
 
     def close(self) -> None: ...
+
+
+def relay(
+    open_listener: Callable[[], Listener], poke: threading.Event, stop: threading.Event
+) -> None:
+    """Set `poke` at every wake-up until `stop` is set (a dispatcher's or a scheduler's
+    listening thread). A listener that fails (a dropped LISTEN connection) is reopened; one
+    that cannot be opened is tried again a second later."""
+    while not stop.is_set():
+        try:
+            listener = open_listener()
+        except Exception:
+            log.exception("cannot listen for wake-ups; trying again in 1 s")
+            stop.wait(1.0)
+            continue
+        try:
+            while not stop.is_set():
+                if listener.wait(1.0):
+                    poke.set()
+        except Exception:
+            log.exception("wake-up listener failed; reopening it")
+        finally:
+            listener.close()
 
 
 class SocketWakeup:
