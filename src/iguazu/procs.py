@@ -17,9 +17,8 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def kill_naming(text: bytes) -> list[int]:
-    """SIGKILL every process whose command line holds `text`; the pids killed."""
-    killed = []
+def kill_naming(text: bytes) -> None:
+    """SIGKILL every process whose command line holds `text`."""
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -27,7 +26,5 @@ def kill_naming(text: bytes) -> list[int]:
             with open(f"/proc/{entry.name}/cmdline", "rb") as f:
                 if text in f.read():
                     os.kill(int(entry.name), signal.SIGKILL)
-                    killed.append(int(entry.name))
         except (OSError, ValueError):
             continue
-    return killed

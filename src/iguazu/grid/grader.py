@@ -145,13 +145,13 @@ def _run_tests(
 def _run_test(
     sandbox: Sandbox, part: Part, built: Build, test: Test, checker: Build | None
 ) -> TestResult:
-    expected = test.output.read_bytes()
+    given, expected = test.input.read_bytes(), test.output.read_bytes()
     limits = built.language.limits(
         time_ms=part.time_limit_ms,
         memory_kb=part.memory_limit_kb,
         output=max(2 * len(expected), 1 * MIB),
     )
-    report = run(sandbox, built, stdin=test.input.read_bytes(), limits=limits)
+    report = run(sandbox, built, stdin=given, limits=limits)
     verdict = of_run(report.status)
     # A hidden test says how the run ended but never an exit code: a program could exit
     # with its input's bytes. (Its CPU time and memory remain a side channel, as on every
@@ -161,7 +161,7 @@ def _run_test(
         if checker is None:
             check = part.checker.check(expected, report.stdout)
         else:
-            check = _run_checker(sandbox, checker, test.input.read_bytes(), report.stdout, expected)
+            check = _run_checker(sandbox, checker, given, report.stdout, expected)
         verdict = check.verdict
         message = check.message if test.visible else ""  # it quotes the expected output
     memory = report.max_rss or report.memory  # a killed run: the box's peak, no rusage
@@ -170,7 +170,7 @@ def _run_test(
         return result
     return replace(
         result,
-        input=_shown(test.input.read_bytes()),
+        input=_shown(given),
         expected=_shown(expected),
         output=_shown(report.stdout),
         diff="" if verdict.passed else _diff(expected, report.stdout),
