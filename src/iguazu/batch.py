@@ -38,6 +38,7 @@ def new_invocation(
         command=spec.command,
         created_at=now,
         max_attempts=spec.max_attempts,
+        requires=spec.requires,
         **extra,
     )
 
@@ -128,6 +129,15 @@ class Batch:
         agents = self._recent_agents()
         if not agents:
             return
+        if spec.requires:
+            agents = [a for a in agents if set(spec.requires) <= set(a.capabilities)]
+            if not agents:
+                raise Unplaceable(
+                    spec.key,
+                    spec.reserved_cpu,
+                    spec.reserved_memory,
+                    f"no agent seen lately declares {', '.join(spec.requires)}",
+                )
         if any(a.cpu >= spec.reserved_cpu and a.memory >= spec.reserved_memory for a in agents):
             return
         biggest = max(agents, key=lambda a: (a.memory, a.cpu))

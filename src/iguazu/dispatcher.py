@@ -258,9 +258,14 @@ class Dispatcher:
         launches = []
         while True:
             now = utcnow()
-            claimed = self.store.claim(self.agent_id, self.free_cpu, self.free_memory, now)
+            caps = self.config.capabilities
+            claimed = self.store.claim(
+                self.agent_id, self.free_cpu, self.free_memory, now, capabilities=caps
+            )
             if not claimed:
-                one = self.store.claim_one(self.agent_id, self.free_cpu, self.free_memory, now)
+                one = self.store.claim_one(
+                    self.agent_id, self.free_cpu, self.free_memory, now, capabilities=caps
+                )
                 claimed = [one] if one else []
             if not claimed:
                 break
@@ -297,7 +302,7 @@ class Dispatcher:
         free_cpu, free_memory = self.free_cpu, self.free_memory
         # Only the head of the line: what would start next if capacity freed up. It is
         # retried on every pass, and a pass follows every exit, so nothing polls.
-        for inv in self.store.waiting(now, limit=5):
+        for inv in self.store.waiting(now, limit=5, capabilities=self.config.capabilities):
             short = []
             if inv.reserved_memory > free_memory:
                 short.append(f"needs {inv.reserved_memory} MiB; largest free {free_memory} MiB")

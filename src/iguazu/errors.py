@@ -11,7 +11,7 @@
      │    ├── CronError         a cron expression or its time zone is wrong (names field and token)
      │    ├── MalformedJSON     the request body is not JSON (HTTP 400)
      │    └── PayloadTooLarge   the request body is over the API's limit (HTTP 413)
-     ├── NotFound               no such invocation or schedule (HTTP 404)
+     ├── NotFound               no such invocation, schedule, assignment... (HTTP 404)
      ├── Conflict               the invocation is not in a state that allows it (HTTP 409)
      ├── Unauthorized           the API token is missing or wrong (HTTP 401)
      ├── Unreachable            the Python client could not talk to the API at all
@@ -98,8 +98,8 @@ class MalformedJSON(InvalidRequest):
 class PayloadTooLarge(InvalidRequest):
     status = 413
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"the request body is larger than the limit of {limit} bytes")
+    def __init__(self, limit: int, what: str = "the request body") -> None:
+        super().__init__(f"{what} is larger than the limit of {limit} bytes")
 
 
 class NotFound(IguazuError):
@@ -132,8 +132,10 @@ class Unreachable(IguazuError):
 
 
 class WaitTimeout(IguazuError, TimeoutError):
-    def __init__(self, invocation_id: str, timeout: float, state: str) -> None:
-        super().__init__(f"invocation {invocation_id} is still {state} after {timeout:g} s")
+    def __init__(
+        self, invocation_id: str, timeout: float, state: str, kind: str = "invocation"
+    ) -> None:
+        super().__init__(f"{kind} {invocation_id} is still {state} after {timeout:g} s")
         self.invocation_id = invocation_id
         self.state = state
 

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import pydantic
 
 from .errors import ConfigError, InvalidParameters, UnknownJob
+from .models import capabilities
 
 
 class Job:
@@ -34,6 +35,8 @@ class Job:
     timeout: ClassVar[float | None] = None  # seconds; the whole process tree is killed after it
     queue: ClassVar[str] = "default"
     max_attempts: ClassVar[int] = 1  # > 1 opts in to retries of FAILED and TIMED_OUT runs
+    requires: ClassVar[tuple[str, ...]] = ()  # agent capabilities it needs ("sandbox")
+    platform: ClassVar[bool] = False  # receives the platform's settings (see PLATFORM_ENV)
     Parameters: ClassVar[type[pydantic.BaseModel] | None] = None
 
     def run(self, parameters: Any) -> None:
@@ -51,6 +54,8 @@ class JobSpec:
     timeout: float | None = None
     queue: str = "default"
     max_attempts: int = 1
+    requires: tuple[str, ...] = ()  # capabilities an agent must declare to run it
+    platform: bool = False  # a job of the platform's own (grading): gets PLATFORM_ENV
     target: str | None = None  # "module:Class" of a Python job
     argv: tuple[str, ...] = ()  # a command job's program and arguments
     parameters_model: type[pydantic.BaseModel] | None = field(default=None, compare=False)
@@ -65,6 +70,10 @@ class JobSpec:
             raise ConfigError(f"job {self.key} has a timeout that is not positive")
         if self.max_attempts < 1:
             raise ConfigError(f"job {self.key} has max_attempts below 1")
+        try:
+            object.__setattr__(self, "requires", capabilities(self.requires))
+        except ValueError as exc:
+            raise ConfigError(f"job {self.key} requires {exc}") from None
 
     @property
     def key(self) -> str:
@@ -115,6 +124,8 @@ def spec_of(cls: type[Job]) -> JobSpec:
         timeout=cls.timeout,
         queue=cls.queue,
         max_attempts=cls.max_attempts,
+        requires=tuple(cls.requires),
+        platform=cls.platform,
         target=f"{cls.__module__}:{cls.__qualname__}",
         parameters_model=cls.Parameters,
         doc=inspect.getdoc(cls) or "",
@@ -155,6 +166,8 @@ class JobRegistry:
             try:
                 argv = tuple(str(a) for a in entry["argv"])
                 fields = {k: v for k, v in entry.items() if k != "argv"}
+                if "requires" in fields:
+                    fields["requires"] = tuple(fields["requires"])
                 specs.append(JobSpec(argv=argv, **fields))
             except (KeyError, TypeError) as exc:
                 raise ConfigError(f"command job {dict(entry)!r} is malformed: {exc}") from exc

@@ -8,7 +8,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +35,20 @@ def _token(nbytes: int) -> str:
     while (token := secrets.token_urlsafe(nbytes)).startswith("-"):
         pass
     return token
+
+
+MAX_CAPABILITIES = 8  # an agent's: claims match every subset of them
+
+
+def capabilities(names: Iterable[str]) -> tuple[str, ...]:
+    """Capability names, sorted and without repeats; ValueError for a malformed one."""
+    found = tuple(sorted(set(names), key=str))
+    for name in found:
+        if not (isinstance(name, str) and re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", name)):
+            raise ValueError(f"capability {name!r}: lower-case letters, digits, - or _")
+    if len(found) > MAX_CAPABILITIES:
+        raise ValueError(f"more than {MAX_CAPABILITIES} capabilities")
+    return found
 
 
 class State(enum.StrEnum):
@@ -125,6 +141,7 @@ class Invocation:
     fire_time: datetime | None = None  # the fire it stands for; unique per schedule
     deadline_at: datetime | None = None  # still QUEUED then: SKIPPED (the start deadline)
     waits_for: str | None = None  # held until that invocation ends (overlap replace, catch-up)
+    requires: tuple[str, ...] = ()  # capabilities the agent that runs it must declare
 
     @property
     def job(self) -> str:
@@ -277,3 +294,64 @@ class Exit:
     state: State  # SUCCEEDED, FAILED, TIMED_OUT, CANCELLED or LOST
     exit_code: int | None  # negative: the signal that killed it
     reason: str  # for people: "exit 0", "killed: out of memory (limit 64 MiB)", ...
+
+
+class SubmissionState(enum.StrEnum):
+    """Where a learner's submission is. GRADED holds a score whatever the learner's code did;
+    ERROR means the platform failed it (never the learner's fault), and says why."""
+
+    QUEUED = "QUEUED"  # waiting for its grading invocation to start
+    GRADING = "GRADING"  # the grading job has it
+    GRADED = "GRADED"
+    ERROR = "ERROR"
+
+    @property
+    def final(self) -> bool:
+        return self in (SubmissionState.GRADED, SubmissionState.ERROR)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmittedPart:
+    """One uploaded file of a submission (its bytes are stored apart)."""
+
+    part: str
+    filename: str
+    language: str
+    size: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Submission:
+    id: str
+    assignment: str
+    learner: str
+    parts: tuple[SubmittedPart, ...]
+    state: SubmissionState
+    created_at: datetime
+    invocation_id: str | None = None  # the grading job's invocation
+    graded_at: datetime | None = None
+    score: float | None = None
+    total: float | None = None
+    pass_mark: float | None = None
+    passed: bool | None = None
+    result: dict[str, Any] | None = None  # the grader's full result (what the learner sees)
+    error: str | None = None  # state ERROR: why
+    callback_url: str | None = None  # POSTed the result, signed, once graded
+    callback_status: str | None = None  # "delivered", or "failed: <why>"
+
+    def replace(self, **changes: Any) -> Submission:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class History:
+    """A learner's submissions to one assignment, newest first, with what counts."""
+
+    assignment: str
+    learner: str
+    submissions: list[Submission]
+    total: float
+    pass_mark: float
+    best: float | None  # the highest score graded so far
+    latest: float | None  # the score of the newest graded submission
+    passed: bool  # the best score meets the pass mark

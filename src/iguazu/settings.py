@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .models import Queue
+from .models import Queue, capabilities
 
 DEFAULT_QUEUES = (
     Queue(name="default", priority=0),
     Queue(name="high", priority=10),
     Queue(name="low", priority=-10),
+    Queue(name="grading", priority=20),  # learners wait for these: ahead of everything
 )
 
 
@@ -44,6 +45,11 @@ class Settings:
     isolation: str = "auto"  # auto (cgroup as root, else rlimit), cgroup, rlimit, none
     lease_seconds: float = 15.0  # an agent silent this long has lost its invocations
     heartbeat_seconds: float = 2.0
+    # What this machine's agent declares it can run; None: found out ("sandbox" as root with
+    # bubblewrap and cgroups). Jobs that require a capability run only on agents declaring it.
+    agent_capabilities: tuple[str, ...] | None = None
+    assignments_dir: Path | None = None  # folders of assignments to grade, one per id
+    webhook_secret: str | None = None  # signs submission results POSTed to callback URLs
 
     def __post_init__(self) -> None:
         if self.isolation not in ("auto", "cgroup", "rlimit", "none"):
@@ -52,6 +58,14 @@ class Settings:
             )
         if not any(q.name == "default" for q in self.queues):
             raise ConfigError("the queue 'default' must be configured")
+        if self.assignments_dir is not None and not any(q.name == "grading" for q in self.queues):
+            raise ConfigError("grading assignments needs the queue 'grading' configured")
+        if self.agent_capabilities is not None:
+            try:
+                declared = capabilities(self.agent_capabilities)
+                object.__setattr__(self, "agent_capabilities", declared)
+            except ValueError as exc:
+                raise ConfigError(f"agent_capabilities: {exc}") from None
 
     @property
     def url(self) -> str:
@@ -64,6 +78,17 @@ class Settings:
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def platform_env(self) -> dict[str, str]:
+        """What the platform's own jobs (grading) are given to reach the store and the
+        assignments; other jobs never see it."""
+        env = {"IGUAZU_DATABASE_URL": self.url}
+        if self.assignments_dir is not None:
+            env["IGUAZU_ASSIGNMENTS_DIR"] = str(self.assignments_dir)
+        if self.webhook_secret:
+            env["IGUAZU_WEBHOOK_SECRET"] = self.webhook_secret
+        return env
 
     @classmethod
     def from_file(cls, path: Path, **overrides: Any) -> Settings:
@@ -84,9 +109,15 @@ class Settings:
                     for q in value
                 )
             elif key in known:
-                values[key] = Path(value) if key == "data_dir" else value
+                values[key] = Path(value) if key in _PATHS else value
             else:
                 raise ConfigError(f"{path}: unknown setting {key!r}")
-        if "data_dir" in values and not Path(values["data_dir"]).is_absolute():
-            values["data_dir"] = (path.parent / values["data_dir"]).resolve()
+        for key in _PATHS:  # relative to the settings file
+            if values.get(key) is not None and not Path(values[key]).is_absolute():
+                values[key] = (path.parent / values[key]).resolve()
+        if isinstance(values.get("agent_capabilities"), list):
+            values["agent_capabilities"] = tuple(values["agent_capabilities"])
         return cls(**values)
+
+
+_PATHS = ("data_dir", "assignments_dir")

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+GRID_JOBS = "iguazu.grid.job"  # the grading job, registered when assignments are configured
+
 
 class System:
     def __init__(self, settings: Settings, *, migrate: bool = True) -> None:
@@ -32,7 +34,10 @@ class System:
         self.store = Store(settings.url)
         if migrate:
             self.store.migrate()
-        self.registry = JobRegistry.load(settings.job_modules, settings.command_jobs)
+        modules = settings.job_modules
+        if settings.assignments_dir is not None and GRID_JOBS not in modules:
+            modules = (*modules, GRID_JOBS)
+        self.registry = JobRegistry.load(modules, settings.command_jobs)
         self.batch = Batch(
             store=self.store,
             registry=self.registry,
@@ -40,6 +45,17 @@ class System:
             log_dir=settings.log_dir,
         )
         self.schedules = Schedules(store=self.store, batch=self.batch)
+        self.submissions = None
+        if settings.assignments_dir is not None:
+            from .grid.catalog import Assignments
+            from .grid.submissions import Submissions
+
+            self.submissions = Submissions(
+                store=self.store,
+                batch=self.batch,
+                assignments=Assignments(settings.assignments_dir),
+                webhook_secret=settings.webhook_secret,
+            )
         self.dispatcher: Dispatcher | None = None
         self.scheduler: Scheduler | None = None
         self._stop = threading.Event()
@@ -48,7 +64,9 @@ class System:
     def app(self) -> FastAPI:
         from .api import create_app
 
-        return create_app(self.batch, self.schedules, token=self.settings.api_token)
+        return create_app(
+            self.batch, self.schedules, self.submissions, token=self.settings.api_token
+        )
 
     def start_dispatcher(self) -> Dispatcher:
         """Run a dispatcher over this machine's local agent in a background thread."""
@@ -64,6 +82,7 @@ class System:
             log_dir=self.settings.log_dir,
             isolation=self.settings.isolation,
             on_exit=poke.set,
+            platform_env=self.settings.platform_env,
         )
         self.dispatcher = Dispatcher(
             store=self.store,
@@ -74,10 +93,23 @@ class System:
             config=DispatcherConfig(
                 lease=self.settings.lease,
                 heartbeat=self.settings.heartbeat_seconds,
+                capabilities=self.capabilities(),
             ),
         )
         self._start("dispatcher", self.dispatcher.run)
         return self.dispatcher
+
+    def capabilities(self) -> tuple[str, ...]:
+        """What this machine's agent declares: the settings', or found out."""
+        if self.settings.agent_capabilities is not None:
+            return self.settings.agent_capabilities
+        from .sandbox import unavailable
+
+        why = unavailable()
+        if why is None:
+            return ("sandbox",)
+        log.info("this agent does not declare 'sandbox' (no grading here): %s", why)
+        return ()
 
     def start_scheduler(self) -> Scheduler:
         """Run a scheduler in a background thread. Any number of them may run against one

@@ -497,6 +497,7 @@ def test_jobs_queues_and_agents_describe_the_platform(http: httpx.Client, store:
 
     queues = http.get("/api/v1/queues").json()["queues"]
     assert queues == [
+        {"name": "grading", "priority": 20},
         {"name": "high", "priority": 10},
         {"name": "default", "priority": 0},
         {"name": "low", "priority": -10},

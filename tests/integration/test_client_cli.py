@@ -151,7 +151,7 @@ def test_follow_yields_the_log_as_it_grows_and_stops_when_it_has_ended(
 def test_jobs_lists_what_the_server_knows(client: Client) -> None:
     jobs = {(j["family"], j["name"]): j for j in client.jobs()}
     assert jobs[("mailer", "recommendationsEmail")]["timeout"] == 300
-    assert [q["name"] for q in client.queues()] == ["high", "default", "low"]
+    assert [q["name"] for q in client.queues()] == ["grading", "high", "default", "low"]
     assert client.agents() == []
 
 

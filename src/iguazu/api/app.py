@@ -1,6 +1,6 @@
 """The API application: `create_app(batch)` wires routes, errors, auth and metrics.
 
-/api/v1/...   the batch and schedules API (bearer token when the app has one)
+/api/v1/...   the batch, schedules and grading API (bearer token when the app has one)
 /healthz      liveness, no auth
 /metrics      Prometheus text format, no auth (scrapers rarely carry tokens)
 /docs         OpenAPI UI; /openapi.json the schema
@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -17,9 +18,13 @@ from ..batch import Batch
 from ..schedules import Schedules
 from . import errors
 from .auth import require_token
+from .grid_routes import grid_router
 from .metrics import Metrics
 from .routes import api_router
 from .schedule_routes import schedule_router
+
+if TYPE_CHECKING:
+    from ..grid.submissions import Submissions
 
 
 def _version() -> str:
@@ -30,7 +35,11 @@ def _version() -> str:
 
 
 def create_app(
-    batch: Batch, schedules: Schedules | None = None, *, token: str | None = None
+    batch: Batch,
+    schedules: Schedules | None = None,
+    submissions: Submissions | None = None,
+    *,
+    token: str | None = None,
 ) -> FastAPI:
     """An app serving `batch`. With a token (an empty one counts as none), every /api/v1
     route needs `Authorization: Bearer <token>`."""
@@ -42,11 +51,13 @@ def create_app(
     schedules = schedules or Schedules(store=batch.store, batch=batch)
     app.state.batch = batch  # for modules that add routes to this app later (web UI)
     app.state.schedules = schedules
+    app.state.submissions = submissions
     metrics = Metrics(batch.store)
     errors.install(app)
     auth = require_token(token) if token else None
     app.include_router(api_router(batch, metrics, auth))
     app.include_router(schedule_router(schedules, auth))
+    app.include_router(grid_router(submissions, auth))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -143,6 +143,7 @@ class InvocationOut(BaseModel):
     fire_time: Time | None = Field(default=None, description="the fire it stands for")
     deadline_at: Time | None = Field(default=None, description="still QUEUED then, it ends SKIPPED")
     waits_for: str | None = Field(default=None, description="held until that one has ended")
+    requires: tuple[str, ...] = Field(default=(), description="capabilities its agent declares")
 
     @classmethod
     def from_model(cls, inv: Invocation) -> InvocationOut:
@@ -194,6 +195,7 @@ class JobOut(BaseModel):
     timeout: float | None
     queue: str
     max_attempts: int
+    requires: list[str] = Field(default_factory=list, description="agent capabilities it needs")
     command: str
     parameters_schema: dict[str, Any] | None = Field(
         description="JSON schema of the parameters; null when the job takes any object"
@@ -210,6 +212,7 @@ class JobOut(BaseModel):
             timeout=spec.timeout,
             queue=spec.queue,
             max_attempts=spec.max_attempts,
+            requires=list(spec.requires),
             command=spec.command,
             parameters_schema=spec.schema,
             doc=spec.doc,

@@ -4,7 +4,8 @@ Commands live in modules by audience: `client` talks to a running API (submit, l
 logs, cancel, jobs); `schedules` manages recurring schedules through it (`schedule add`, `ls`,
 `show`, `pause`, `resume`, `rm`, `trigger`) and explains cron expressions locally (`cron`);
 `server` starts the system (up, api, worker, migrate); `local` runs a job in the foreground
-(run); `grade` grades programming assignments on this machine (grade local, grade check).
+(run); `grade` grades programming assignments on this machine (grade local, grade check);
+`submissions` grades them through the API (grade submit, status, history, assignments).
 Only the CLI reads the environment and `iguazu.toml`.
 """
 
@@ -16,6 +17,6 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Iguazú batc
 
 
 def main() -> None:
-    from . import client, grade, local, schedules, server  # noqa: F401  (each registers on `app`)
+    from . import client, grade, local, schedules, server, submissions  # noqa: F401  (register)
 
     app()

@@ -3,7 +3,6 @@ seed's "Running Tasks Locally", Coursera's `grade local`), no server needed."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -67,9 +66,9 @@ def local(
     with _sandbox(unsafe) as sandbox:
         result = grade(sandbox, assignment, sources)
     if form == "text":
-        _show(result)
+        show_result(result)
         return
-    shaped: object = dataclasses.asdict(result)
+    shaped: object = result.to_json()
     if form == "coursera":
         shaped = {p.part: exports.coursera(p) for p in result.parts}
     elif form == "gradescope":
@@ -122,7 +121,7 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _show(result: SubmissionResult) -> None:
+def show_result(result: SubmissionResult) -> None:
     out = console()
     for part in result.parts:
         _show_part(part)

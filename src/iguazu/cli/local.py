@@ -48,7 +48,9 @@ def run(
     except (ConfigError, InvalidRequest) as exc:
         _fail(exc.message)
     try:
-        result = foreground.run(spec, parameters, isolation=isolation)
+        result = foreground.run(
+            spec, parameters, isolation=isolation, platform_env=settings.platform_env
+        )
     except OSError as exc:
         _fail(f"cannot hold {spec.key} to its limits: {exc} (--no-limits runs it without)")
     if result.state is State.SUCCEEDED:

@@ -59,6 +59,7 @@ class Plan:
     reserved_memory: int = 0  # MiB; the address-space limit in rlimit mode
     cgroup_procs: tuple[str, ...] = ()  # cgroup.procs files to write our pid into
     log_path: str | None = None  # None: stdout and stderr stay where they are (a terminal)
+    env: dict[str, str] = field(default_factory=dict)  # a platform job's settings (jobs.py)
 
     @classmethod
     def of(
@@ -71,9 +72,11 @@ class Plan:
         reserved_memory: int | None = None,
         cgroup_procs: tuple[str, ...] = (),
         log_path: str | None = None,
+        platform_env: dict[str, str] | None = None,
     ) -> Plan:
         """The plan to run `spec` as this invocation; `reserved_memory` is the invocation's
-        when it differs from the job's current one (reserved at submit)."""
+        when it differs from the job's current one (reserved at submit). `platform_env`
+        reaches the job only when it is one of the platform's own (`spec.platform`)."""
         return cls(
             invocation_id=invocation_id,
             family=spec.family,
@@ -85,6 +88,7 @@ class Plan:
             reserved_memory=spec.reserved_memory if reserved_memory is None else reserved_memory,
             cgroup_procs=cgroup_procs,
             log_path=log_path,
+            env=dict(platform_env or {}) if spec.platform else {},
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -228,6 +232,7 @@ def _close(fds: tuple[int, ...]) -> None:
 
 def _prepare(plan: Plan) -> None:
     pid = os.getpid()
+    os.environ.update(plan.env)
     _redirect(plan.log_path)
     notes = _limit(plan) if plan.isolation is Isolation.RLIMIT else ""
     first = (

@@ -26,7 +26,13 @@ class Result:
     seconds: float
 
 
-def run(spec: JobSpec, parameters: dict[str, Any], *, isolation: Isolation) -> Result:
+def run(
+    spec: JobSpec,
+    parameters: dict[str, Any],
+    *,
+    isolation: Isolation,
+    platform_env: dict[str, str] | None = None,
+) -> Result:
     """Fork the job, wait for it (killing its whole tree at its timeout, or when we are
     interrupted), and say how it ended. Raises OSError when its cgroup cannot be made."""
     invocation_id = "local-" + new_id()[:16]  # says at a glance: no server knows this one
@@ -41,6 +47,7 @@ def run(spec: JobSpec, parameters: dict[str, Any], *, isolation: Isolation) -> R
         parameters=parameters,
         isolation=isolation,
         cgroup_procs=cgroup.procs_files if cgroup else (),
+        platform_env=platform_env,
     )
     sys.stdout.flush()  # or the child would print our buffered output a second time
     sys.stderr.flush()

@@ -68,8 +68,10 @@ class LocalCluster:
         on_exit: Callable[[], None] | None = None,
         pids_max: int | None = PIDS_MAX,
         spares: int = 1,
+        platform_env: dict[str, str] | None = None,
     ) -> None:
-        """`spares`: children kept forked and in a cgroup ahead of starts (0: none). Raises
+        """`spares`: children kept forked and in a cgroup ahead of starts (0: none).
+        `platform_env`: the settings the platform's own jobs get (jobs.py). Raises
         ConfigError when the isolation cannot be had or a job module fails to import (in the
         zygote)."""
         self.agent_id = agent_id.replace("/", "_")
@@ -77,6 +79,7 @@ class LocalCluster:
         self.log_dir = Path(log_dir)
         self.isolation = cgroups.isolation(isolation)
         self._on_exit = on_exit
+        self._platform_env = dict(platform_env or {})
         modules = set(job_modules)
         for spec in registry or ():
             if spec.target:
@@ -132,6 +135,7 @@ class LocalCluster:
             reserved_memory=inv.reserved_memory,
             cgroup_procs=run.cgroup.procs_files if run.cgroup else (),
             log_path=str(run.log),
+            platform_env=self._platform_env,
         )
         with self._lock:
             self._running[inv.id] = run  # before the request: its exit may come before the answer

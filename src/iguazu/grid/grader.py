@@ -6,10 +6,12 @@ input, no expected output, no checker message (it quotes tokens); visible ones s
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigError
 from ..sandbox import KIB, MIB, File, Limits, Sandbox, Status
@@ -253,6 +255,25 @@ class SubmissionResult:
     pass_mark: float
     passed: bool  # the pass mark is met
     parts: list[PartResult]
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SubmissionResult:
+        """The result `to_json` gave (as a submission stores it)."""
+        parts = []
+        for p in data["parts"]:
+            tests = [TestResult(**{**t, "verdict": Verdict(t["verdict"])}) for t in p["tests"]]
+            subtasks = [
+                SubtaskResult(**{**s, "verdict": Verdict(s["verdict"])}) for s in p["subtasks"]
+            ]
+            parts.append(
+                PartResult(
+                    **{**p, "verdict": Verdict(p["verdict"]), "tests": tests, "subtasks": subtasks}
+                )
+            )
+        return cls(**{**data, "parts": parts})
 
 
 def grade(sandbox: Sandbox, assignment: Assignment, sources: dict[str, Source]) -> SubmissionResult:

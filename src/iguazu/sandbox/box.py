@@ -41,6 +41,26 @@ from .workdir import WorkDir
 logger = logging.getLogger(__name__)
 
 
+def unavailable() -> str | None:
+    """Why boxes cannot hold their limits on this machine, or None when they can (what an
+    agent checks before it declares the `sandbox` capability)."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is not installed"
+    missing = _missing(os.geteuid() == 0, boxcgroup.usable())
+    return "; ".join(missing) if missing else None
+
+
+def _missing(root: bool, layout: object) -> list[str]:
+    if not root:
+        return [
+            "not root: boxes would run as your own user, with no memory, process or total "
+            "CPU limit and no size limit on the work dir"
+        ]
+    if layout is None:
+        return ["no writable memory, pids and cpuacct cgroups"]
+    return []
+
+
 class Sandbox:
     """`ro_paths`: host paths every box of this sandbox sees read-only (a compiler's, say),
     beside /usr. `unsafe`: run even where limits cannot be enforced (not root: development
@@ -62,14 +82,7 @@ class Sandbox:
             raise SandboxUnavailable("bubblewrap is not installed (apt-get install bubblewrap)")
         self._root = os.geteuid() == 0
         self._cgroups = boxcgroup.usable()
-        missing = []
-        if not self._root:
-            missing.append(
-                "not root: boxes would run as your own user, with no memory, process or total "
-                "CPU limit and no size limit on the work dir"
-            )
-        elif self._cgroups is None:
-            missing.append("no writable memory, pids and cpuacct cgroups")
+        missing = _missing(self._root, self._cgroups)
         if missing and not unsafe:
             raise SandboxUnavailable(
                 "cannot run untrusted programs safely here: "

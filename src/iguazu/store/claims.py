@@ -4,11 +4,14 @@ a dispatcher reads about work that waits."""
 from __future__ import annotations
 
 import builtins
+import itertools
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from ..models import Invocation, State
+from ..models import capabilities as capability_names
 from . import tables as t
 from .database import Database
 from .rows import INVOCATION_FIELDS as _INVOCATION_FIELDS
@@ -23,17 +26,30 @@ _CLAIM_ORDER = (
 
 class ClaimQueries(Database):
     def claim(
-        self, agent_id: str, free_cpu: int, free_memory: int, now: datetime, *, limit: int = 64
+        self,
+        agent_id: str,
+        free_cpu: int,
+        free_memory: int,
+        now: datetime,
+        *,
+        limit: int = 64,
+        capabilities: Sequence[str] = (),
     ) -> builtins.list[Invocation]:
         """The at-most-once fence: in ONE conditional UPDATE, move runnable QUEUED
         invocations to STARTING for this agent, in claim order (highest priority, then oldest),
         as many as fit the free capacity together, stopping at the first that does not fit.
         Exactly one caller can win a given invocation. Returns them in claim order; empty
-        when the first in line does not fit (see `claim_one` for backfill)."""
+        when the first in line does not fit (see `claim_one` for backfill). Only invocations
+        whose required capabilities the agent declares are in its line."""
         c = t.invocations.c
         head = (
             sa.select(c.id, c.reserved_cpu, c.reserved_memory, c.priority, c.created_at)
-            .where(c.state == State.QUEUED.value, c.next_try_at <= now, _startable(now))
+            .where(
+                c.state == State.QUEUED.value,
+                c.next_try_at <= now,
+                _startable(now),
+                _runnable_with(capabilities),
+            )
             .order_by(*_CLAIM_ORDER)
             .limit(limit)
         )
@@ -52,7 +68,13 @@ class ClaimQueries(Database):
         return self._claim(agent_id, now, c.id.in_(fits))
 
     def claim_one(
-        self, agent_id: str, free_cpu: int, free_memory: int, now: datetime
+        self,
+        agent_id: str,
+        free_cpu: int,
+        free_memory: int,
+        now: datetime,
+        *,
+        capabilities: Sequence[str] = (),
     ) -> Invocation | None:
         """Backfill: claim the first runnable invocation that fits on its own, passing over
         those ahead of it that do not. One conditional UPDATE, like `claim`."""
@@ -63,6 +85,7 @@ class ClaimQueries(Database):
                 c.state == State.QUEUED.value,
                 c.next_try_at <= now,
                 _startable(now),
+                _runnable_with(capabilities),
                 c.reserved_cpu <= free_cpu,
                 c.reserved_memory <= free_memory,
             )
@@ -93,12 +116,19 @@ class ClaimQueries(Database):
         claimed.sort(key=lambda i: (-i.priority, i.created_at, i.id))
         return claimed
 
-    def waiting(self, now: datetime, limit: int) -> builtins.list[Invocation]:
-        """Runnable QUEUED invocations, in claim order (those no claim took: they did not fit)."""
+    def waiting(
+        self, now: datetime, limit: int, *, capabilities: Sequence[str] = ()
+    ) -> builtins.list[Invocation]:
+        """Runnable QUEUED invocations an agent with `capabilities` could run, in claim order
+        (those no claim took: they did not fit)."""
         c = t.invocations.c
         query = (
             sa.select(*_INVOCATION_FIELDS)
-            .where(c.state == State.QUEUED.value, c.next_try_at <= now)
+            .where(
+                c.state == State.QUEUED.value,
+                c.next_try_at <= now,
+                _runnable_with(capabilities),
+            )
             .order_by(*_CLAIM_ORDER)
             .limit(limit)
         )
@@ -136,3 +166,13 @@ def _startable(now: datetime) -> sa.ColumnElement[bool]:
     """Not past its start deadline: such an invocation is SKIPPED, never started late."""
     c = t.invocations.c
     return sa.or_(c.deadline_at.is_(None), c.deadline_at > now)
+
+
+def _runnable_with(capabilities: Sequence[str]) -> sa.ColumnElement[bool]:
+    """Requires nothing the agent lacks: `requires` is one of the (sorted, joined) subsets of
+    the agent's capabilities, of which there are at most 2 ** MAX_CAPABILITIES."""
+    names = capability_names(capabilities)
+    subsets = [
+        ",".join(combo) for n in range(len(names) + 1) for combo in itertools.combinations(names, n)
+    ]
+    return t.invocations.c.requires.in_(subsets)

@@ -23,6 +23,7 @@ def invocation(row: Any) -> Invocation:
     if values["isolation"] is not None:
         values["isolation"] = Isolation(values["isolation"])
     values["cancel_requested"] = bool(values["cancel_requested"])
+    values["requires"] = tuple(values["requires"].split(",")) if values["requires"] else ()
     return Invocation(**values)
 
 
@@ -43,6 +44,7 @@ def insert_invocations(conn: Connection, items: Iterable[tuple[Invocation, str]]
         values = {c.name: getattr(inv, c.name) for c in INVOCATION_FIELDS}
         values["state"] = inv.state.value
         values["isolation"] = None
+        values["requires"] = ",".join(inv.requires)
         values["next_try_at"] = HELD if inv.waits_for else inv.not_before or inv.created_at
         rows.append(values)
         events.append(

@@ -23,10 +23,12 @@ from .rows import INVOCATION_FIELDS as _INVOCATION_FIELDS
 from .rows import insert_invocations
 from .rows import invocation as _invocation
 from .schedules import ScheduleQueries
+from .submissions import SubmissionQueries
 
 
-class Store(ClaimQueries, ScheduleQueries, AgentQueries):
-    """Invocations and their timelines; claims, schedules and agents through mixins."""
+class Store(ClaimQueries, ScheduleQueries, AgentQueries, SubmissionQueries):
+    """Invocations and their timelines; claims, schedules, agents and submissions through
+    mixins."""
 
     def create(self, inv: Invocation, message: str) -> tuple[Invocation, bool]:
         """Insert a QUEUED invocation and its first event. With an idempotency key already

@@ -63,6 +63,8 @@ invocations = sa.Table(
     sa.Column("fire_time", UTCDateTime),
     sa.Column("deadline_at", UTCDateTime),
     sa.Column("waits_for", sa.String(32)),
+    # Capabilities the agent must declare, sorted and joined by commas ("" for none).
+    sa.Column("requires", sa.String(300), nullable=False, server_default=""),
     sa.Index("ix_invocations_claim", "state", "priority", "created_at"),
     sa.Index("ix_invocations_job", "family", "job_name", "created_at"),
     sa.Index("ix_invocations_created", "created_at"),
@@ -123,4 +125,35 @@ schedules = sa.Table(
     # how many schedules exist.
     sa.Index("ix_schedules_due", "paused", "next_fire_at"),
     sa.Index("ix_schedules_job", "family", "job_name"),
+)
+
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("assignment", sa.String(200), nullable=False),
+    sa.Column("learner", sa.String(200), nullable=False),
+    sa.Column("parts", sa.JSON, nullable=False),  # [{part, filename, language, size}]
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("invocation_id", sa.String(32)),
+    sa.Column("graded_at", UTCDateTime),
+    sa.Column("score", sa.Float),
+    sa.Column("total", sa.Float),
+    sa.Column("pass_mark", sa.Float),
+    sa.Column("passed", sa.Boolean),
+    sa.Column("result", sa.JSON),
+    sa.Column("error", sa.Text),
+    sa.Column("callback_url", sa.Text),
+    sa.Column("callback_status", sa.Text),
+    sa.Index("ix_submissions_learner", "assignment", "learner", "created_at"),
+    sa.Index("ix_submissions_created", "created_at"),
+)
+
+submission_files = sa.Table(
+    "submission_files",
+    metadata,
+    sa.Column("submission_id", sa.String(32), primary_key=True),
+    sa.Column("part", sa.String(100), primary_key=True),
+    sa.Column("content", sa.LargeBinary, nullable=False),
 )

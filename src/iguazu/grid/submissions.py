@@ -1,0 +1,181 @@
+"""Submissions: the grid's front door, what the API, the CLI and the web UI call.
+
+    sub = submissions.submit("wall-and-clock", "ada", {"painter": Upload("main.cpp", code)})
+    ... later: submissions.get(sub.id).state is SubmissionState.GRADED
+
+A submission is checked completely (assignment, learner, parts, languages, sizes, callback)
+before anything is written; then it, its files and the invocation of the grading job (queue
+`grading`, on an agent declaring `sandbox`) are saved in one transaction. The result comes
+from that job (grid/job.py); the submitter polls, or gives a callback URL for a signed POST.
+"""
+
+from __future__ import annotations
+
+import builtins
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import PurePath
+from urllib.parse import urlsplit
+
+from ..batch import Batch, new_invocation
+from ..errors import InvalidRequest, NotFound, PayloadTooLarge
+from ..models import History, Submission, SubmissionState, SubmittedPart, new_id, utcnow
+from ..store import Store
+from .catalog import Assignments
+from .grader import EPSILON
+from .languages import source_suffixes
+
+GRADING_JOB = ("grid", "grade")
+MAX_SOURCE = 256 * 1024  # bytes of one uploaded file
+MAX_LEARNER = 200  # characters of a learner's id
+MAX_URL = 2000
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content: bytes
+
+
+class Submissions:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        batch: Batch,
+        assignments: Assignments,
+        webhook_secret: str | None = None,
+        max_source: int = MAX_SOURCE,
+    ) -> None:
+        self.store = store
+        self.batch = batch
+        self.assignments = assignments
+        self.webhook_secret = webhook_secret
+        self.max_source = max_source
+
+    def submit(
+        self,
+        assignment_id: str,
+        learner: str,
+        uploads: Mapping[str, Upload],
+        *,
+        callback_url: str | None = None,
+    ) -> Submission:
+        """Check, then save the submission with its grading invocation; QUEUED."""
+        assignment = self.assignments.get(assignment_id)
+        _check_learner(learner)
+        if not uploads:
+            known = ", ".join(p.id for p in assignment.parts)
+            raise InvalidRequest(f"no file uploaded: give one per part to grade ({known})")
+        suffixes = source_suffixes()
+        parts: builtins.list[SubmittedPart] = []
+        files: dict[str, bytes] = {}
+        for part_id, upload in uploads.items():
+            part = assignment.part(part_id)
+            if len(upload.content) > self.max_source:
+                raise PayloadTooLarge(self.max_source, f"the file for part {part_id!r}")
+            name = PurePath(upload.filename.replace("\\", "/")).name
+            language = suffixes.get(PurePath(name).suffix)
+            if language is None:
+                known = ", ".join(sorted(suffixes))
+                raise InvalidRequest(
+                    f"part {part_id!r}: cannot tell the language of {name!r} from its suffix "
+                    f"({known})"
+                )
+            if language not in part.languages:
+                raise InvalidRequest(
+                    f"part {part_id!r} takes {', '.join(part.languages)}, not {language} ({name})"
+                )
+            parts.append(SubmittedPart(part=part_id, filename=name, language=language,
+                                       size=len(upload.content)))  # fmt: skip
+            files[part_id] = upload.content
+        if callback_url is not None:
+            self._check_callback(callback_url)
+        sub_id = new_id()
+        spec, queue, parameters = self.batch.resolve(*GRADING_JOB, None, {"submission_id": sub_id})
+        now = utcnow()
+        sub = Submission(
+            id=sub_id,
+            assignment=assignment_id,
+            learner=learner,
+            parts=tuple(parts),
+            state=SubmissionState.QUEUED,
+            created_at=now,
+            total=assignment.total,
+            pass_mark=assignment.pass_mark,
+            callback_url=callback_url,
+        )
+        grading = new_invocation(spec, queue, parameters, now)
+        sub = sub.replace(invocation_id=grading.id)
+        message = f"requested on queue {queue.name}: grade submission {sub.id} of {learner}"
+        self.store.create_submission(sub, files, grading, message)
+        return sub
+
+    def _check_callback(self, url: str) -> None:
+        if not self.webhook_secret:
+            raise InvalidRequest(
+                "callback_url needs the server to sign its webhooks: set webhook_secret in its "
+                "settings (or poll GET /api/v1/submissions/{id})"
+            )
+        parts = urlsplit(url)
+        if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InvalidRequest(f"callback_url must be an http(s) URL with a host, not {url!r}")
+
+    def get(self, sub_id: str) -> Submission:
+        """The submission as it stands. One whose grading invocation ended without a result
+        (killed, lost with its agent, cancelled) is ERROR from then on, saying so."""
+        sub = self.store.submission(sub_id)
+        if sub.state.final or sub.invocation_id is None:
+            return sub
+        try:
+            inv = self.store.get(sub.invocation_id)
+        except NotFound:
+            return sub
+        if not inv.state.terminal:
+            return sub
+        why = f"grading ended {inv.state.value} without a result: {inv.reason or 'no reason'}"
+        self.store.fail_submission(sub.id, why, utcnow())
+        return self.store.submission(sub_id)
+
+    def files(self, sub_id: str) -> dict[str, bytes]:
+        self.store.submission(sub_id)  # NotFound for an unknown id
+        return self.store.submission_files(sub_id)
+
+    def list(
+        self,
+        *,
+        assignment: str | None = None,
+        learner: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[Submission]:
+        return self.store.submissions(
+            assignment=assignment, learner=learner, limit=limit, offset=offset
+        )
+
+    def history(self, assignment_id: str, learner: str, limit: int = 100) -> History:
+        """The newest `limit` submissions; best and latest count them all."""
+        assignment = self.assignments.get(assignment_id)
+        listed = self.list(assignment=assignment_id, learner=learner, limit=limit)
+        subs = [s if s.state.final else self.get(s.id) for s in listed]
+        best, latest = self.store.graded_scores(assignment_id, learner)
+        return History(
+            assignment=assignment_id,
+            learner=learner,
+            submissions=subs,
+            total=assignment.total,
+            pass_mark=assignment.pass_mark,
+            best=best,
+            latest=latest,
+            passed=best is not None and best >= assignment.pass_mark - EPSILON,
+        )
+
+
+def _check_learner(learner: str) -> None:
+    if not learner or len(learner) > MAX_LEARNER or learner != learner.strip():
+        raise InvalidRequest(
+            f"learner must be 1 to {MAX_LEARNER} characters without surrounding blanks"
+        )
+    if any(unicodedata.category(ch).startswith("C") for ch in learner) or "/" in learner:
+        raise InvalidRequest("learner may not hold control characters or '/'")
