@@ -49,10 +49,11 @@ def baseline(argv: list[str], n: int) -> list[float]:
     return out
 
 
-def start_system(tmp: Path, port: int) -> subprocess.Popen[bytes]:
+def start_system(tmp: Path, port: int, extra: str = "") -> subprocess.Popen[bytes]:
+    """`iguazu up` from this tree over a data dir in `tmp`; `extra`: more top-level settings."""
     config = tmp / "iguazu.toml"
     config.write_text(
-        f'data_dir = "{tmp}"\nport = {port}\n'
+        f'data_dir = "{tmp}"\nport = {port}\n{extra}'
         '[jobs]\nmodules = ["iguazu.examples", "bench.benchjobs"]\n'
     )
     proc = subprocess.Popen(

@@ -82,4 +82,3 @@ def grid_platform(tmp_path: Path) -> Iterator[Platform]:
     if os.geteuid() != 0:
         pytest.skip("grading needs the sandbox, which needs root; CI runs as root")
     yield from _platform(tmp_path, dispatch=True)
-
