@@ -96,3 +96,50 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="grading needs the sandbox, which needs root")
+def test_the_shipped_settings_grade_a_submission_and_a_killed_grader_is_an_error(
+    tmp_path: Path,
+) -> None:
+    """`iguazu up --config iguazu.toml` as the quick start runs it (its assignments folder,
+    the `grading` queue), with only the data dir and the port moved aside."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "iguazu", "up", "--config", str(ROOT / "iguazu.toml"),
+         "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "IGUAZU_DATA_DIR": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    example = ROOT / "examples" / "assignments" / "wall-and-clock"
+    try:
+        with Client(url) as client:
+            wait_for(lambda: client.agents(), what="the worker's agent")
+            [agent] = client.agents()
+            assert agent["capabilities"] == ["sandbox"]
+            done = subprocess.run(
+                [sys.executable, "-m", "iguazu", "grade", "submit", "wall-and-clock",
+                 f"painter={example / 'painter' / 'submissions' / 'ac.cpp'}",
+                 f"clock={example / 'clock' / 'submissions' / 'ac.py'}",
+                 "--learner", "ada", "--wait", "--url", url],
+                capture_output=True, text=True, timeout=300,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            assert "GRADED" in done.stdout and "Total 100/100; pass mark 80: met" in done.stdout
+
+            # A grading job whose agent dies: its submission must not wait forever.
+            slow = example / "painter" / "submissions" / "tle_every_set.cpp"
+            sub = client.submit("wall-and-clock", "bob", {"painter": slow})
+            wait_for(lambda: client.submission(sub.id).state.value == "GRADING", what="GRADING")
+            os.kill(agent["pid"], signal.SIGKILL)
+            failed = wait_for(
+                lambda: (s := client.submission(sub.id)).state.final and s, what="ERROR"
+            )
+            assert failed.state.value == "ERROR" and failed.score is None
+            assert "LOST" in (failed.error or ""), failed.error
+    finally:
+        proc.kill()
+        proc.wait()
