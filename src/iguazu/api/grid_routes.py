@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from python_multipart.multipart import parse_options_header
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -36,11 +37,14 @@ def _max_body(submissions: Submissions) -> int:
 
 async def _read_form(request: Request, limit: int) -> tuple[dict[str, str], dict[str, Upload]]:
     """The form's text fields and files, refusing a body over `limit` before it is all read."""
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+    kind, options = parse_options_header(request.headers.get("content-type", ""))
+    if kind.lower() != b"multipart/form-data":
         raise InvalidRequest(
             "send multipart/form-data: a field 'learner' and one file per part "
             "(curl -F learner=ada -F painter=@main.cpp)"
         )
+    if not options.get(b"boundary"):
+        raise InvalidRequest("the multipart body is malformed: its Content-Type has no boundary")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(limit)
@@ -49,6 +53,11 @@ async def _read_form(request: Request, limit: int) -> tuple[dict[str, str], dict
         raw += chunk
         if len(raw) > limit:
             raise PayloadTooLarge(limit)
+
+    # Starlette's parser takes a body cut before its closing boundary for a whole one,
+    # dropping the part cut short: refuse it rather than grade half a submission.
+    if not bytes(raw).rstrip().endswith(b"--" + options[b"boundary"] + b"--"):
+        raise InvalidRequest("the multipart body is malformed: it ends before its last boundary")
 
     async def body() -> AsyncGenerator[bytes, None]:
         yield bytes(raw)

@@ -150,15 +150,16 @@ class Submissions:
         limit: int = 100,
         offset: int = 0,
     ) -> builtins.list[Submission]:
-        return self.store.submissions(
+        """Newest first, each as `get` would give it."""
+        found = self.store.submissions(
             assignment=assignment, learner=learner, limit=limit, offset=offset
         )
+        return [s if s.state.final else self.get(s.id) for s in found]
 
     def history(self, assignment_id: str, learner: str, limit: int = 100) -> History:
         """The newest `limit` submissions; best and latest count them all."""
         assignment = self.assignments.get(assignment_id)
-        listed = self.list(assignment=assignment_id, learner=learner, limit=limit)
-        subs = [s if s.state.final else self.get(s.id) for s in listed]
+        subs = self.list(assignment=assignment_id, learner=learner, limit=limit)
         best, latest = self.store.graded_scores(assignment_id, learner)
         return History(
             assignment=assignment_id,
