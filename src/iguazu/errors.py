@@ -14,6 +14,8 @@
      ├── NotFound               no such invocation, schedule, assignment... (HTTP 404)
      ├── Conflict               the invocation is not in a state that allows it (HTTP 409)
      ├── Unauthorized           the API token is missing or wrong (HTTP 401)
+     │    └── SignInNeeded      a web page needs a signed-in person (sends them to sign in)
+     ├── Forbidden              signed in, but the role does not allow it, or no CSRF token (403)
      ├── Unreachable            the Python client could not talk to the API at all
      ├── WaitTimeout            Client.wait gave up before the invocation ended (a TimeoutError)
      └── RemoteError            the API answered the Python client with an error
@@ -123,6 +125,18 @@ class Unauthorized(IguazuError):
             if token_given
             else "this API needs a token: send the header 'Authorization: Bearer <token>'"
         )
+
+
+class SignInNeeded(Unauthorized):
+    def __init__(self, next_path: str, expired: bool = False) -> None:
+        IguazuError.__init__(
+            self, "your session has expired: sign in again" if expired else "please sign in"
+        )
+        self.next_path = next_path
+
+
+class Forbidden(IguazuError):
+    status = 403
 
 
 class Unreachable(IguazuError):

@@ -355,3 +355,25 @@ class History:
     best: float | None  # the highest score graded so far
     latest: float | None  # the score of the newest graded submission
     passed: bool  # the best score meets the pass mark
+
+
+class Role(enum.StrEnum):
+    """What a signed-in person may do in the web UI."""
+
+    ADMIN = "admin"  # everything, grading (learners' work) included
+    DEVELOPER = "developer"  # jobs, invocations, schedules: run, cancel, create, edit
+    VIEWER = "viewer"  # read jobs, invocations and schedules; change nothing
+
+    def may(self, needed: Role) -> bool:
+        order = (Role.VIEWER, Role.DEVELOPER, Role.ADMIN)
+        return order.index(self) >= order.index(needed)
+
+
+@dataclass(frozen=True, kw_only=True)
+class User:
+    id: str
+    email: str
+    name: str
+    role: Role
+    created_at: datetime
+    disabled: bool = False

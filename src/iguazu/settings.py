@@ -50,6 +50,7 @@ class Settings:
     agent_capabilities: tuple[str, ...] | None = None
     assignments_dir: Path | None = None  # folders of assignments to grade, one per id
     webhook_secret: str | None = None  # signs submission results POSTed to callback URLs
+    session_hours: float = 12.0  # a web UI session ends this long after sign-in
 
     def __post_init__(self) -> None:
         if self.isolation not in ("auto", "cgroup", "rlimit", "none"):

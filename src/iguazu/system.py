@@ -8,8 +8,10 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from .accounts import Accounts
 from .batch import Batch
 from .dispatcher import Dispatcher, DispatcherConfig
 from .jobs import JobRegistry
@@ -45,6 +47,11 @@ class System:
             log_dir=settings.log_dir,
         )
         self.schedules = Schedules(store=self.store, batch=self.batch)
+        self.accounts = Accounts(
+            store=self.store,
+            session_lifetime=timedelta(hours=settings.session_hours),
+            operator_token=settings.api_token,
+        )
         self.submissions = None
         if settings.assignments_dir is not None:
             from .grid.catalog import Assignments
@@ -65,7 +72,11 @@ class System:
         from .api import create_app
 
         return create_app(
-            self.batch, self.schedules, self.submissions, token=self.settings.api_token
+            self.batch,
+            self.schedules,
+            self.submissions,
+            token=self.settings.api_token,
+            accounts=self.accounts,
         )
 
     def start_dispatcher(self) -> Dispatcher:

@@ -4,6 +4,7 @@
 /healthz      liveness, no auth
 /metrics      Prometheus text format, no auth (scrapers rarely carry tokens)
 /docs         OpenAPI UI; /openapi.json the schema
+/ ...         the admin web UI (web/), when the app is given accounts
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .routes import api_router
 from .schedule_routes import schedule_router
 
 if TYPE_CHECKING:
+    from ..accounts import Accounts
     from ..grid.submissions import Submissions
 
 
@@ -40,9 +42,10 @@ def create_app(
     submissions: Submissions | None = None,
     *,
     token: str | None = None,
+    accounts: Accounts | None = None,
 ) -> FastAPI:
     """An app serving `batch`. With a token (an empty one counts as none), every /api/v1
-    route needs `Authorization: Bearer <token>`."""
+    route needs `Authorization: Bearer <token>`. With `accounts`, the web UI is served too."""
     app = FastAPI(
         title="Iguazú",
         version=_version(),
@@ -58,6 +61,11 @@ def create_app(
     app.include_router(api_router(batch, metrics, auth))
     app.include_router(schedule_router(schedules, auth))
     app.include_router(grid_router(submissions, auth))
+
+    if accounts is not None:
+        from ..web import install
+
+        install(app, accounts=accounts, batch=batch, schedules=schedules, submissions=submissions)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -54,15 +54,28 @@ def describe(errors: Sequence[Any]) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def _from_iguazu(request: Request, exc: Exception) -> JSONResponse:
+def _html(
+    request: Request, status: int, message: str, exc: Exception | None = None
+) -> Response | None:
+    """The web UI's own page for an error on one of its paths (app.state.html_errors)."""
+    render = getattr(request.app.state, "html_errors", None)
+    if render is None or request.url.path.startswith("/api/"):
+        return None
+    return render(request, status, message, exc)  # type: ignore[no-any-return]
+
+
+def _from_iguazu(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, IguazuError)
     if exc.status >= 500:  # a server-side problem, not the caller's: keep it in the log
         return _internal(request, exc)
+    page = _html(request, exc.status, exc.message, exc)
+    if page is not None:
+        return page
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
     return error_response(exc.status, type(exc).__name__, exc.message, headers)
 
 
-def _from_validation(request: Request, exc: Exception) -> JSONResponse:
+def _from_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     bad_json = [e for e in errors if e.get("type") == "json_invalid"]
@@ -72,7 +85,7 @@ def _from_validation(request: Request, exc: Exception) -> JSONResponse:
     return _from_iguazu(request, InvalidRequest(describe(errors)))
 
 
-def _from_http(request: Request, exc: Exception) -> JSONResponse:
+def _from_http(request: Request, exc: Exception) -> Response:
     """Starlette's own errors: no such route, method not allowed, ..."""
     assert isinstance(exc, HTTPException)
     try:
@@ -82,6 +95,9 @@ def _from_http(request: Request, exc: Exception) -> JSONResponse:
     message = exc.detail if exc.detail and exc.detail != phrase else phrase.lower()
     if exc.status_code == 404:
         message = f"no such endpoint: {request.method} {request.url.path}"
+    page = _html(request, exc.status_code, str(message))
+    if page is not None:
+        return page
     return error_response(
         exc.status_code,
         phrase.replace(" ", "").replace("-", ""),

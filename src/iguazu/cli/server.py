@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from ..accounts import FIRST_ADMIN_EMAIL
 from ..errors import IguazuError
 from ..settings import Settings
 from . import app
@@ -52,6 +53,16 @@ def _describe_api(settings: Settings, system) -> None:  # type: ignore[no-untype
     console.print(f"  database: {system.store.engine.url.render_as_string(hide_password=True)}")
     console.print(f"  logs:     {settings.log_dir.resolve()}")
     console.print(f"  jobs:     {', '.join(s.key for s in system.registry)}")
+    console.print(f"  web UI:   [cyan]{url}/[/cyan]")
+    password = system.accounts.ensure_first_admin()
+    if password is not None:
+        saved = settings.data_dir / "first-admin-password"
+        saved.write_text(password + "\n")
+        saved.chmod(0o600)
+        console.print(
+            f"  first sign-in: [bold]{FIRST_ADMIN_EMAIL}[/bold], password [bold]{password}[/bold] "
+            f"(also in {saved}); add people with `iguazu user add`"
+        )
 
 
 def _describe_worker(system) -> None:  # type: ignore[no-untyped-def]

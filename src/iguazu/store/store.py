@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from ..errors import Conflict, NotFound
 from ..models import Event, Exit, Invocation, Launch, State
 from . import tables as t
+from .accounts import AccountQueries
 from .agents import AgentQueries
 from .claims import ClaimQueries
 from .rows import INVOCATION_FIELDS as _INVOCATION_FIELDS
@@ -26,9 +27,9 @@ from .schedules import ScheduleQueries
 from .submissions import SubmissionQueries
 
 
-class Store(ClaimQueries, ScheduleQueries, AgentQueries, SubmissionQueries):
-    """Invocations and their timelines; claims, schedules, agents and submissions through
-    mixins."""
+class Store(ClaimQueries, ScheduleQueries, AgentQueries, SubmissionQueries, AccountQueries):
+    """Invocations and their timelines; claims, schedules, agents, submissions and accounts
+    through mixins."""
 
     def create(self, inv: Invocation, message: str) -> tuple[Invocation, bool]:
         """Insert a QUEUED invocation and its first event. With an idempotency key already
@@ -108,6 +109,17 @@ class Store(ClaimQueries, ScheduleQueries, AgentQueries, SubmissionQueries):
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(c.state, sa.func.count()).group_by(c.state)).all()
         return {State(s): n for s, n in rows}
+
+    def queued_by_queue(self) -> dict[str, int]:
+        """How many invocations wait QUEUED on each queue (deferred ones included)."""
+        c = t.invocations.c
+        query = (
+            sa.select(c.queue, sa.func.count())
+            .where(c.state == State.QUEUED.value)
+            .group_by(c.queue)
+        )
+        with self.engine.connect() as conn:
+            return {str(q): int(n) for q, n in conn.execute(query).all()}
 
     def mark_running(self, launches: Iterable[Launch], now: datetime) -> set[str]:
         """STARTING -> RUNNING for each started process, in one transaction. Returns the ids

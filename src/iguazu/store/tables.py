@@ -157,3 +157,26 @@ submission_files = sa.Table(
     sa.Column("part", sa.String(100), primary_key=True),
     sa.Column("content", sa.LargeBinary, nullable=False),
 )
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),  # lower case
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.Text),  # scrypt; None: signs in by token only
+    sa.Column("token_hash", sa.String(64), unique=True),  # sha256 of a personal token
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),  # sha256 of the cookie's value
+    sa.Column("user_id", sa.String(32), nullable=False),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
