@@ -124,7 +124,7 @@ def spec_of(cls: type[Job]) -> JobSpec:
         timeout=cls.timeout,
         queue=cls.queue,
         max_attempts=cls.max_attempts,
-        requires=tuple(cls.requires),
+        requires=cls.requires,  # a string (a forgotten comma) is refused, not spelt out
         platform=cls.platform,
         target=f"{cls.__module__}:{cls.__qualname__}",
         parameters_model=cls.Parameters,
@@ -166,7 +166,7 @@ class JobRegistry:
             try:
                 argv = tuple(str(a) for a in entry["argv"])
                 fields = {k: v for k, v in entry.items() if k != "argv"}
-                if "requires" in fields:
+                if isinstance(fields.get("requires"), list):
                     fields["requires"] = tuple(fields["requires"])
                 specs.append(JobSpec(argv=argv, **fields))
             except (KeyError, TypeError) as exc:

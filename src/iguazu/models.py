@@ -42,6 +42,8 @@ MAX_CAPABILITIES = 8  # an agent's: claims match every subset of them
 
 def capabilities(names: Iterable[str]) -> tuple[str, ...]:
     """Capability names, sorted and without repeats; ValueError for a malformed one."""
+    if isinstance(names, str):  # "sandbox" is not ("a", "b", "d", ...)
+        raise ValueError(f"capabilities must be a list of names, not the string {names!r}")
     found = tuple(sorted(set(names), key=str))
     for name in found:
         if not (isinstance(name, str) and re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", name)):

@@ -111,16 +111,23 @@ class System:
         return self.dispatcher
 
     def capabilities(self) -> tuple[str, ...]:
-        """What this machine's agent declares: the settings', or found out."""
+        """What this machine's agent declares: the settings', or found out. It declares
+        `sandbox` only when it can grade: assignments are configured, the grading job is
+        registered, and a sandbox really starts here (root, bubblewrap, cgroups, a C
+        compiler for the box's init)."""
         if self.settings.agent_capabilities is not None:
             return self.settings.agent_capabilities
-        from .sandbox import unavailable
+        if self.submissions is None:
+            return ()
+        from .errors import SandboxUnavailable
+        from .sandbox import Sandbox
 
-        why = unavailable()
-        if why is None:
-            return ("sandbox",)
-        log.info("this agent does not declare 'sandbox' (no grading here): %s", why)
-        return ()
+        try:
+            Sandbox(spares=0).close()
+        except SandboxUnavailable as exc:
+            log.warning("this agent does not declare 'sandbox' (it will not grade): %s", exc)
+            return ()
+        return ("sandbox",)
 
     def start_scheduler(self) -> Scheduler:
         """Run a scheduler in a background thread. Any number of them may run against one

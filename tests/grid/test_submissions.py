@@ -19,6 +19,7 @@ from iguazu.grid.submissions import Upload
 from iguazu.models import State, SubmissionState
 from iguazu.sandbox import Sandbox
 
+from ..waiting import eventually
 from .conftest import EXAMPLE, SECRET, Platform
 
 SUM = Path(__file__).parent / "assignments" / "sum" / "submissions"
@@ -169,7 +170,10 @@ def test_the_result_is_posted_signed_to_the_callback_url(
     with grid_platform.client() as client:
         sub = client.submit("sum", "ada", {"sum": SUM / "ac.py"}, callback_url=receiver.url)
         assert receiver.got.wait(WAIT)
-        done = client.submission(sub.id)
+        # The job notes the delivery once the receiver has answered: a moment after.
+        done = eventually(
+            lambda: (s := client.submission(sub.id)).callback_status and s, what="delivered"
+        )
     [(headers, body)] = receiver.posts
     assert webhook.verify(SECRET, headers[webhook.HEADER], body)
     assert not webhook.verify("another secret", headers[webhook.HEADER], body)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from python_multipart.multipart import parse_options_header
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -143,8 +144,13 @@ def grid_router(
             )
         if "learner" not in fields:
             raise InvalidRequest("the form field 'learner' is missing")
-        sub = subs.submit(
-            assignment_id, fields["learner"], files, callback_url=fields.get("callback_url")
+        # The checks and the write block (files, the store): not on the event loop.
+        sub = await run_in_threadpool(
+            subs.submit,
+            assignment_id,
+            fields["learner"],
+            files,
+            callback_url=fields.get("callback_url"),
         )
         response.headers["Location"] = f"/api/v1/submissions/{sub.id}"
         return SubmissionOut.from_model(sub)

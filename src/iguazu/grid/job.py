@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pydantic
 
+from ..errors import NotFound
 from ..jobs import Job
 from ..models import SubmissionState, utcnow
 from ..sandbox import Sandbox
@@ -99,11 +100,14 @@ def grade_submission(context: Context, sub_id: str, sandbox: Sandbox | None = No
             result = grade(sandbox, assignment, sources)
     except Exception as exc:  # ours, never the learner's: the submission says so
         logger.exception("grading submission %s failed", sub_id)
+        # The learner reads this: what kind of failure, not its details (SQL, paths), which
+        # are in the grading invocation's log.
         store.finish_grading(
             sub_id,
             utcnow(),
             state=SubmissionState.ERROR.value,
-            error=f"internal error while grading: {type(exc).__name__}: {exc}",
+            error=f"internal error while grading ({_kind(exc)}); the platform's log says more "
+            f"(invocation {os.environ.get('IGUAZU_INVOCATION_ID', 'run here')})",
         )
     else:
         store.finish_grading(
@@ -117,6 +121,12 @@ def grade_submission(context: Context, sub_id: str, sandbox: Sandbox | None = No
         )
         logger.info("submission %s graded: %g/%g", sub_id, result.score, result.total)
     _callback(context, sub_id)
+
+
+def _kind(exc: Exception) -> str:
+    if isinstance(exc, NotFound):
+        return f"{exc.kind} {exc.ident} not found"
+    return type(exc).__name__
 
 
 def _callback(context: Context, sub_id: str) -> None:

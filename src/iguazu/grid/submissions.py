@@ -16,7 +16,8 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
-from urllib.parse import urlsplit
+
+import httpx
 
 from ..batch import Batch, new_invocation
 from ..errors import InvalidRequest, NotFound, PayloadTooLarge
@@ -76,6 +77,8 @@ class Submissions:
             if len(upload.content) > self.max_source:
                 raise PayloadTooLarge(self.max_source, f"the file for part {part_id!r}")
             name = PurePath(upload.filename.replace("\\", "/")).name
+            if len(name) > 255 or any(unicodedata.category(ch).startswith("C") for ch in name):
+                raise InvalidRequest(f"part {part_id!r}: the file name {name[:80]!r} is not valid")
             language = suffixes.get(PurePath(name).suffix)
             if language is None:
                 known = ", ".join(sorted(suffixes))
@@ -118,9 +121,16 @@ class Submissions:
                 "callback_url needs the server to sign its webhooks: set webhook_secret in its "
                 "settings (or poll GET /api/v1/submissions/{id})"
             )
-        parts = urlsplit(url)
-        if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidRequest(f"callback_url must be an http(s) URL with a host, not {url!r}")
+        bad = InvalidRequest(f"callback_url must be an http(s) URL with a host, not {url!r}")
+        if len(url) > MAX_URL or any(unicodedata.category(ch).startswith("C") for ch in url):
+            raise bad
+        try:
+            parsed = httpx.URL(url)  # as the webhook's client will read it (port included)
+            parsed.port  # noqa: B018
+        except (httpx.InvalidURL, ValueError, UnicodeError):
+            raise bad from None
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise bad
 
     def get(self, sub_id: str) -> Submission:
         """The submission as it stands. One whose grading invocation ended without a result

@@ -34,18 +34,26 @@ def sign(secret: str, body: bytes, at: int | None = None) -> str:
 
 
 def verify(
-    secret: str, header: str, body: bytes, *, tolerance: int = TOLERANCE, now: float | None = None
+    secret: str,
+    header: str | None,
+    body: bytes,
+    *,
+    tolerance: int = TOLERANCE,
+    now: float | None = None,
 ) -> bool:
-    """Whether `header` signs `body` with `secret` and was made within `tolerance` seconds."""
-    fields = dict(item.partition("=")[::2] for item in header.split(","))
+    """Whether `header` signs `body` with `secret` and was made within `tolerance` seconds.
+    Anything malformed is simply not a valid signature."""
+    if not header or len(header) > 512:
+        return False
+    fields = dict(item.strip().partition("=")[::2] for item in header.split(","))
     stamp, given = fields.get("t", ""), fields.get("v1", "")
-    if not stamp.isdigit() or not given:
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12) or not given.isascii():
         return False
     now = time.time() if now is None else now
     if abs(now - int(stamp)) > tolerance:
         return False
     expected = sign(secret, body, int(stamp)).partition("v1=")[2]
-    return hmac.compare_digest(expected, given)
+    return hmac.compare_digest(expected.encode(), given.encode())
 
 
 def deliver(
@@ -66,7 +74,7 @@ def deliver(
         headers = {HEADER: sign(secret, body), "Content-Type": "application/json"}
         try:
             answer = httpx.post(url, content=body, headers=headers, timeout=timeout)
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # noqa: BLE001  (whatever it is, the grading is done: say why)
             why = f"{type(exc).__name__}: {exc}"
         else:
             if answer.is_success:

@@ -10,7 +10,7 @@ one call that returns a fixed report.
 See box.py for how one run goes, report.py for the limits and the report.
 """
 
-from .box import Sandbox, unavailable
+from .box import Sandbox
 from .report import KIB, MIB, File, Limits, RunReport, Status
 
-__all__ = ["KIB", "MIB", "File", "Limits", "RunReport", "Sandbox", "Status", "unavailable"]
+__all__ = ["KIB", "MIB", "File", "Limits", "RunReport", "Sandbox", "Status"]

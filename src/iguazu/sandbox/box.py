@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import resource
 import shutil
 import signal
 import tempfile
@@ -39,15 +40,7 @@ from .watch import Watched, watch
 from .workdir import WorkDir
 
 logger = logging.getLogger(__name__)
-
-
-def unavailable() -> str | None:
-    """Why boxes cannot hold their limits on this machine, or None when they can (what an
-    agent checks before it declares the `sandbox` capability)."""
-    if shutil.which("bwrap") is None:
-        return "bubblewrap is not installed"
-    missing = _missing(os.geteuid() == 0, boxcgroup.usable())
-    return "; ".join(missing) if missing else None
+UNLIMITED = 2**64 - 1  # RLIM_INFINITY as the box's init reads it
 
 
 def _missing(root: bool, layout: object) -> list[str]:
@@ -369,6 +362,10 @@ class Sandbox:
         address_space = limits.address_space
         if address_space is None and self._cgroups is None:
             address_space = limits.memory  # no cgroup here: the only memory limit there is
-        if address_space is not None:
-            found["as"] = (address_space, address_space)
+        if address_space is None:
+            # As high as we may go: the caller may run under an address-space limit of its
+            # own (a job held by rlimit), which a JVM's reservations would otherwise hit.
+            hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+            address_space = hard if hard != resource.RLIM_INFINITY else UNLIMITED
+        found["as"] = (address_space, address_space)
         return found

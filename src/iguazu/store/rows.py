@@ -44,7 +44,7 @@ def insert_invocations(conn: Connection, items: Iterable[tuple[Invocation, str]]
         values = {c.name: getattr(inv, c.name) for c in INVOCATION_FIELDS}
         values["state"] = inv.state.value
         values["isolation"] = None
-        values["requires"] = ",".join(inv.requires)
+        values["requires"] = ",".join(sorted(set(inv.requires)))
         values["next_try_at"] = HELD if inv.waits_for else inv.not_before or inv.created_at
         rows.append(values)
         events.append(
