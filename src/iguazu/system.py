@@ -136,6 +136,16 @@ class System:
         self._start("scheduler", self.scheduler.run)
         return self.scheduler
 
+    def start_sweeper(self) -> None:
+        """With grading configured: end submissions whose grading ended without a result
+        (grid/sweeper.py), in a background thread."""
+        if self.submissions is None:
+            return
+        from .grid import sweeper
+
+        secret = self.settings.webhook_secret
+        self._start("grading-sweeper", lambda stop: sweeper.run(self.store, secret, stop))
+
     def _start(self, name: str, run: Callable[[threading.Event], None]) -> None:
         thread = threading.Thread(target=run, args=(self._stop,), name=name, daemon=True)
         thread.start()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from iguazu.grid import webhook
+from iguazu.grid import sweeper, webhook
 from iguazu.grid.job import Context, grade_submission
 from iguazu.grid.submissions import Upload
 from iguazu.models import State, SubmissionState
@@ -219,3 +219,28 @@ def test_a_submission_is_graded_once_however_often_its_job_runs(
     grade_submission(context, sub.id, sandbox)  # a second run finds it GRADED: does nothing
     assert system.submissions.get(sub.id) == first
     assert first.state is SubmissionState.GRADED and first.score == 100
+
+
+def test_a_grading_that_ended_without_a_result_is_swept_to_error_and_its_webhook_sent(
+    grid_api: Platform, receiver: Receiver
+) -> None:
+    """No dispatcher here: the grading invocation is cancelled before it starts, so no job
+    ever writes a result; the worker's sweep ends the submission and tells the callback."""
+    system = grid_api.system
+    assert system.submissions is not None
+    code = (SUM / "ac.py").read_bytes()
+    sub = system.submissions.submit(
+        "sum", "ada", {"sum": Upload("a.py", code)}, callback_url=receiver.url
+    )
+    other = system.submissions.submit("sum", "bob", {"sum": Upload("a.py", code)})
+    system.batch.cancel(sub.invocation_id or "")
+    assert sweeper.sweep(system.store, SECRET) == 1
+    assert sweeper.sweep(system.store, SECRET) == 0  # once
+    [(headers, body)] = receiver.posts
+    assert webhook.verify(SECRET, headers[webhook.HEADER], body)
+    sent = json.loads(body)
+    assert (sent["id"], sent["state"], sent["score"]) == (sub.id, "ERROR", None)
+    assert "grading ended CANCELLED" in sent["error"]
+    swept = system.store.submission(sub.id)
+    assert swept.state is SubmissionState.ERROR and swept.callback_status == "delivered"
+    assert system.store.submission(other.id).state is SubmissionState.QUEUED  # still waits

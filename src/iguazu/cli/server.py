@@ -145,6 +145,7 @@ def worker(config: Path | None = ConfigOpt) -> None:
         signal.signal(sig, lambda *_: stop.set())
     system.start_dispatcher()
     system.start_scheduler()
+    system.start_sweeper()
     _describe_worker(system)
     stop.wait()
     console.print("worker stopping: running jobs get up to 10 s to finish...")

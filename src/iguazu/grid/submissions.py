@@ -144,8 +144,7 @@ class Submissions:
             return sub
         if not inv.state.terminal:
             return sub
-        why = f"grading ended {inv.state.value} without a result: {inv.reason or 'no reason'}"
-        self.store.fail_submission(sub.id, why, utcnow())
+        self.store.fail_submission(sub.id, ended_without_result(inv.state, inv.reason), utcnow())
         return self.store.submission(sub_id)
 
     def files(self, sub_id: str) -> dict[str, bytes]:
@@ -190,3 +189,7 @@ def _check_learner(learner: str) -> None:
         )
     if any(unicodedata.category(ch).startswith("C") for ch in learner) or "/" in learner:
         raise InvalidRequest("learner may not hold control characters or '/'")
+
+
+def ended_without_result(state: str, reason: str | None) -> str:
+    return f"grading ended {state} without a result: {reason or 'no reason'}"

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import NotFound
-from ..models import Invocation, Submission, SubmissionState, SubmittedPart
+from ..models import TERMINAL, Invocation, Submission, SubmissionState, SubmittedPart
 from . import tables as t
 from .database import Database
 from .rows import insert_invocations
@@ -91,6 +91,20 @@ class SubmissionQueries(Database):
                 sa.select(c.score).where(*mine).order_by(c.created_at.desc(), c.id.desc()).limit(1)
             ).scalar()
         return best, latest
+
+    def orphaned_submissions(self, limit: int = 100) -> builtins.list[tuple[str, str, str]]:
+        """(submission id, invocation state, reason) of submissions still waiting whose
+        grading invocation has ended: it ended without a result (killed, lost, cancelled)."""
+        s, i = t.submissions.c, t.invocations.c
+        waiting = [SubmissionState.QUEUED.value, SubmissionState.GRADING.value]
+        query = (
+            sa.select(s.id, i.state, i.reason)
+            .join(t.invocations, i.id == s.invocation_id)
+            .where(s.state.in_(waiting), i.state.in_([st.value for st in TERMINAL]))
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [(r.id, r.state, r.reason or "no reason") for r in conn.execute(query)]
 
     def start_grading(self, sub_id: str) -> bool:
         """QUEUED -> GRADING; False when it was not QUEUED (graded or failed already)."""
