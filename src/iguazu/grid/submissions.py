@@ -189,6 +189,8 @@ def _check_learner(learner: str) -> None:
         )
     if any(unicodedata.category(ch).startswith("C") for ch in learner) or "/" in learner:
         raise InvalidRequest("learner may not hold control characters or '/'")
+    if learner in (".", ".."):  # a URL path cannot name them (/learners/..)
+        raise InvalidRequest(f"learner may not be {learner!r}")
 
 
 def ended_without_result(state: str, reason: str | None) -> str:
