@@ -189,6 +189,14 @@ class Client:
         body = self._call("POST", "/api/v1/schedules", json=schedule_request_json(request))
         return ScheduleOut.model_validate(body.json()).to_model()
 
+    def update_schedule(self, schedule_id: str, request: ScheduleRequest) -> Schedule:
+        """Replace a schedule's settings (PUT); a refused change (RemoteError) changes
+        nothing. `request.paused` says whether it is paused afterwards."""
+        body = self._call(
+            "PUT", f"/api/v1/schedules/{schedule_id}", json=schedule_request_json(request)
+        )
+        return ScheduleOut.model_validate(body.json()).to_model()
+
     def schedule(self, schedule_id: str) -> Schedule:
         return self.schedule_detail(schedule_id)[0]
 

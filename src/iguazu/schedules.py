@@ -1,7 +1,8 @@
 """Schedules' front door: what the API, the CLI and the web UI call.
 
-Like Batch.submit, `create` checks everything (expression, time zone, that it ever fires, job,
-queue, parameters, reservation) before it writes, so a refused schedule saves nothing.
+Like Batch.submit, `create` and `update` check everything (expression, time zone, that it ever
+fires, job, queue, parameters, reservation) before they write, so a refused schedule saves
+nothing and a refused change changes nothing.
 """
 
 from __future__ import annotations
@@ -40,12 +41,31 @@ class Schedules:
 
     def create(self, request: ScheduleRequest) -> Schedule:
         now = self.clock()
+        schedule = self._check(request, now, id=new_schedule_id(), created_at=now)
+        self.store.create_schedule(schedule)
+        return schedule
+
+    def update(self, schedule_id: str, request: ScheduleRequest) -> Schedule:
+        """Change a saved schedule to what `request` says, checked as `create` checks it (a
+        refused change leaves the schedule as it was). It keeps its id, creation time and last
+        fire; its next fire is recomputed from now; `request.paused` says whether it is paused
+        (a paused one stays paused when the request says so). Its invocations stay as they are.
+        NotFound for an unknown schedule."""
+        saved = self.store.get_schedule(schedule_id)
+        now = self.clock()
+        schedule = self._check(request, now, id=saved.id, created_at=saved.created_at)
+        return self.store.replace_schedule(schedule.replace(last_fire_at=saved.last_fire_at))
+
+    def _check(
+        self, request: ScheduleRequest, now: datetime, *, id: str, created_at: datetime
+    ) -> Schedule:
+        """The schedule `request` asks for, or the error that says why not (nothing written)."""
         cron = parse(request.cron, now=now, tz=request.timezone)
         spec, queue, parameters = self.batch.resolve(
             request.family, request.job_name, request.queue, request.parameters
         )
-        schedule = Schedule(
-            id=new_schedule_id(),
+        return Schedule(
+            id=id,
             family=spec.family,
             job_name=spec.name,
             cron=cron.expression.strip(),
@@ -60,12 +80,10 @@ class Schedules:
             start_deadline=request.start_deadline,
             paused=request.paused,
             description=request.description,
-            created_at=now,
+            created_at=created_at,
             updated_at=now,
             next_fire_at=next_fire(cron, now, request.timezone),
         )
-        self.store.create_schedule(schedule)
-        return schedule
 
     def get(self, schedule_id: str) -> Schedule:
         return self.store.get_schedule(schedule_id)

@@ -78,6 +78,22 @@ def schedule_router(schedules: Schedules, auth: Callable[..., Any] | None = None
         schedule = schedules.get(schedule_id)
         return ScheduleDetail.build(schedule, schedules.invocations(schedule_id, RECENT))
 
+    @router.put(
+        "/schedules/{schedule_id}", response_model=ScheduleOut, openapi_extra=_SCHEDULE_BODY
+    )
+    def update_schedule(
+        schedule_id: str, body: Annotated[ScheduleIn, Depends(_read_schedule)]
+    ) -> ScheduleOut:
+        """Replace a schedule's settings with the body's (as POST takes them: a field left
+        out takes its default, so `paused` left out resumes it). It keeps its id, creation
+        time and last fire; its next fire is recomputed from now. A refused change (as POST
+        refuses) changes nothing."""
+        try:
+            request = body.to_model()
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        return ScheduleOut.from_model(schedules.update(schedule_id, request))
+
     @router.post("/schedules/{schedule_id}/pause", response_model=ScheduleOut)
     def pause_schedule(schedule_id: str) -> ScheduleOut:
         """It stops firing; fires while paused are not made up on resume."""

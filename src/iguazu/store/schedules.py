@@ -111,6 +111,14 @@ class ScheduleQueries(Database):
             raise NotFound(schedule_id, "schedule")
         return schedule(row)
 
+    def replace_schedule(self, s: Schedule) -> Schedule:
+        """Save an edited schedule whole: every column but its id and creation time (NotFound
+        if it was deleted meanwhile). A scheduler firing it at the same moment finds its
+        next_fire_at moved and reads it again."""
+        values = _values(s)
+        del values["id"], values["created_at"]
+        return self.update_schedule(s.id, **values)
+
     def delete_schedule(self, schedule_id: str) -> None:
         """Its invocations stay, with their schedule_id, as history."""
         with self._write(notify=True, channel=SCHEDULES) as conn:

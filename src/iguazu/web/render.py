@@ -46,7 +46,7 @@ def page(
     now = utcnow()
 
     def when(value: datetime | None, missing: str = "N/A") -> str:
-        """The seed's form: "July 7th 2015, 5:04:59 pm PDT", in the viewer's zone."""
+        """"Today at 4:15 PM PDT" (else "July 9th 2015 at 4:15 PM PDT"), the viewer's zone."""
         if value is None:
             return missing
         return calendar_time(value, now=now, tz=zone)
