@@ -116,19 +116,24 @@ class Accounts:
     # -- signing in -----------------------------------------------------------------------
 
     def sign_in(self, email: str, password: str) -> Session | None:
+        """The session, or None; every refusal costs one scrypt, as a wrong password does
+        (the time taken does not tell which emails have accounts)."""
         found = self.store.password_hash(email.strip().lower())
-        if found is None:
-            check_password(password, hash_password("spend the same time"))
+        user, stored = found if found is not None else (None, None)
+        if user is None or stored is None or user.disabled:
+            check_password(password, _DUMMY)
             return None
-        user, stored = found
-        if stored is None or user.disabled or not check_password(password, stored):
+        if not check_password(password, stored):
             return None
         return self._open(user)
 
     def sign_in_token(self, token: str) -> Session | None:
         token = token.strip()
-        if self.operator_token and hmac.compare_digest(token, self.operator_token):
-            return self._open(self._operator())
+        if self.operator_token and hmac.compare_digest(
+            token.encode(), self.operator_token.encode()
+        ):
+            operator = self._operator()
+            return None if operator.disabled else self._open(operator)
         user = self.store.user_by_token(_sha256(token)) if token else None
         if user is None or user.disabled:
             return None
@@ -158,6 +163,9 @@ class Accounts:
         except NotFound:  # made on its first sign-in
             self.add(OPERATOR_EMAIL, "Operator", Role.ADMIN)
             return self.store.user(email=OPERATOR_EMAIL)
+
+
+_DUMMY = hash_password(secrets.token_urlsafe(16))  # checked when there is nothing to check
 
 
 def _check_new_password(password: str) -> None:

@@ -209,6 +209,11 @@ class ScheduleRequest:
                 raise ValueError(f"{name} must be {least:g} to {most:g} seconds, not {value:g}")
         if not 1 <= self.catchup_limit <= MAX_CATCHUP_LIMIT:
             raise ValueError(f"catchup_limit must be 1 to {MAX_CATCHUP_LIMIT}")
+        # What the API's schema allows, for every door (the web form has no schema).
+        for name, most in (("family", 200), ("job_name", 200), ("cron", 1000),
+                           ("timezone", 100), ("description", 1000)):  # fmt: skip
+            if len(getattr(self, name)) > most:
+                raise ValueError(f"{name} may be at most {most} characters")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -51,6 +51,7 @@ class Settings:
     assignments_dir: Path | None = None  # folders of assignments to grade, one per id
     webhook_secret: str | None = None  # signs submission results POSTed to callback URLs
     session_hours: float = 12.0  # a web UI session ends this long after sign-in
+    secure_cookies: bool = False  # behind TLS: session cookies only over https
 
     def __post_init__(self) -> None:
         if self.isolation not in ("auto", "cgroup", "rlimit", "none"):

@@ -77,6 +77,7 @@ class System:
             self.submissions,
             token=self.settings.api_token,
             accounts=self.accounts,
+            secure_cookies=self.settings.secure_cookies,
         )
 
     def start_dispatcher(self) -> Dispatcher:

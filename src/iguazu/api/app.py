@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from ..batch import Batch
 from ..schedules import Schedules
 from . import errors
-from .auth import require_token
+from .auth import SameOrigin, require_token
 from .grid_routes import grid_router
 from .metrics import Metrics
 from .routes import api_router
@@ -43,6 +43,7 @@ def create_app(
     *,
     token: str | None = None,
     accounts: Accounts | None = None,
+    secure_cookies: bool = False,
 ) -> FastAPI:
     """An app serving `batch`. With a token (an empty one counts as none), every /api/v1
     route needs `Authorization: Bearer <token>`. With `accounts`, the web UI is served too."""
@@ -57,6 +58,7 @@ def create_app(
     app.state.submissions = submissions
     metrics = Metrics(batch.store)
     errors.install(app)
+    app.add_middleware(SameOrigin)
     auth = require_token(token) if token else None
     app.include_router(api_router(batch, metrics, auth))
     app.include_router(schedule_router(schedules, auth))
@@ -65,7 +67,8 @@ def create_app(
     if accounts is not None:
         from ..web import install
 
-        install(app, accounts=accounts, batch=batch, schedules=schedules, submissions=submissions)
+        install(app, accounts=accounts, batch=batch, schedules=schedules, submissions=submissions,
+                secure_cookies=secure_cookies)  # fmt: skip
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -57,8 +57,9 @@ def _describe_api(settings: Settings, system) -> None:  # type: ignore[no-untype
     password = system.accounts.ensure_first_admin()
     if password is not None:
         saved = settings.data_dir / "first-admin-password"
-        saved.write_text(password + "\n")
-        saved.chmod(0o600)
+        fd = os.open(saved, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never readable
+        with os.fdopen(fd, "w") as f:
+            f.write(password + "\n")
         console.print(
             f"  first sign-in: [bold]{FIRST_ADMIN_EMAIL}[/bold], password [bold]{password}[/bold] "
             f"(also in {saved}); add people with `iguazu user add`"

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from ..accounts import Accounts
+from ..errors import InvalidRequest
 from ..models import Role
 from ..store import Store
 from . import app
@@ -99,7 +100,11 @@ def role(
     """Change an account's role: admin, developer or viewer."""
     with _accounts(config) as accounts:
         user = accounts.store.user(email=email.strip().lower())
-        accounts.store.set_user(user.id, role=Role(new_role))
+        try:
+            accounts.store.set_user(user.id, role=Role(new_role))
+        except ValueError:
+            wrong = f"role must be admin, developer or viewer, not {new_role!r}"
+            raise InvalidRequest(wrong) from None
         console().print(f"{user.email} is now {new_role}")
 
 

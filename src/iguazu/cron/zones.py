@@ -37,7 +37,10 @@ def resolve(tz: str) -> tzinfo:
     """The zone named `tz` (IANA). Raises LookupError or ValueError when there is none."""
     if tz in ("UTC", "Etc/UTC"):
         return UTC
-    return ZoneInfo(tz)
+    try:
+        return ZoneInfo(tz)
+    except OSError:  # a folder of tzdata ("America"), a name too long for a path
+        raise ValueError(f"no time zone {tz[:80]!r}") from None
 
 
 def segment(zone: tzinfo, t: int) -> Segment:

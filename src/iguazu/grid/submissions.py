@@ -111,7 +111,7 @@ class Submissions:
         )
         grading = new_invocation(spec, queue, parameters, now)
         sub = sub.replace(invocation_id=grading.id)
-        message = f"requested on queue {queue.name}: grade submission {sub.id} of {learner}"
+        message = f"requested on queue {queue.name}: grade submission {sub.id}"
         self.store.create_submission(sub, files, grading, message)
         return sub
 

@@ -69,7 +69,7 @@ class AccountQueries(Database):
             done = conn.execute(t.users.update().where(t.users.c.id == user_id).values(**values))
             if not done.rowcount:
                 raise NotFound(user_id, "account")
-            if values.get("disabled") or "password_hash" in values:
+            if values.get("disabled") or "password_hash" in values or "token_hash" in values:
                 conn.execute(t.web_sessions.delete().where(t.web_sessions.c.user_id == user_id))
 
     def add_session(

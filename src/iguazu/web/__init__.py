@@ -61,7 +61,7 @@ def install(
 
     def html_errors(request: Request, status: int, message: str, exc: Exception | None) -> Response:
         if isinstance(exc, SignInNeeded):
-            return signin_redirect(exc)
+            return signin_redirect(request, exc)
         session = accounts.session(request.cookies.get(COOKIE))
         return page(request, "error.html", session, status=status, status_code=status,
                     message=message)  # fmt: skip

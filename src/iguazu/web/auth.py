@@ -13,7 +13,7 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -33,6 +33,8 @@ def signed_in(accounts: Accounts, role: Role = Role.VIEWER) -> Callable[..., Awa
         session = accounts.session(cookie)
         if session is None:
             here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            if request.method not in ("GET", "HEAD"):  # a POST cannot be repeated by a GET
+                here = "/"
             raise SignInNeeded(here, expired=bool(cookie))
         if not session.user.role.may(role):
             raise Forbidden(
@@ -42,7 +44,7 @@ def signed_in(accounts: Accounts, role: Role = Role.VIEWER) -> Callable[..., Awa
             given = request.headers.get("x-csrf-token")
             if given is None:
                 given = str((await request.form()).get("csrf", ""))
-            if not hmac.compare_digest(given, session.csrf):
+            if not hmac.compare_digest(given.encode(), session.csrf.encode()):
                 raise Forbidden("the form's CSRF token is missing or stale: reload the page")
         return session
 
@@ -60,7 +62,9 @@ def auth_router(accounts: Accounts, *, secure_cookies: bool = False) -> APIRoute
     router = APIRouter(include_in_schema=False)
 
     def form(request: Request, next_path: str, error: str = "", status: int = 200) -> Response:
-        token = secrets.token_urlsafe(24)
+        # One token per browser, kept while it lasts: two tabs on the sign-in page (or a
+        # page polling after its session ended) must not void each other's form.
+        token = request.cookies.get(SIGNIN_COOKIE) or secrets.token_urlsafe(24)
         response = page(request, "signin.html", None, status=status, next=next_path,
                         error=error, signin_csrf=token)  # fmt: skip
         response.set_cookie(SIGNIN_COOKIE, token, httponly=True, samesite="strict",
@@ -82,7 +86,7 @@ def auth_router(accounts: Accounts, *, secure_cookies: bool = False) -> APIRoute
         next: Annotated[str, Form()] = "/",
     ) -> Response:
         expected = request.cookies.get(SIGNIN_COOKIE, "")
-        if not expected or not hmac.compare_digest(csrf, expected):
+        if not expected or not hmac.compare_digest(csrf.encode(), expected.encode()):
             return form(request, safe_next(next), "The form had expired: try again.", 403)
         if token:
             session = accounts.sign_in_token(token)
@@ -114,8 +118,16 @@ def signout_route(router: APIRouter, accounts: Accounts) -> None:
         return response
 
 
-def signin_redirect(exc: SignInNeeded) -> Response:
-    target = f"/signin?next={quote(exc.next_path, safe='')}"
+def signin_redirect(request: Request, exc: SignInNeeded) -> Response:
+    """To the sign-in page and back. An htmx request (a poll, a fragment) must not get the
+    sign-in page swapped into its target: the whole page goes there instead."""
+    next_path = exc.next_path
+    if request.headers.get("hx-request"):
+        current = urlsplit(request.headers.get("hx-current-url", ""))
+        next_path = safe_next(current.path + (f"?{current.query}" if current.query else ""))
+    target = f"/signin?next={quote(next_path, safe='')}"
     if "expired" in exc.message:
         target += "&expired=true"
+    if request.headers.get("hx-request"):
+        return Response(status_code=401, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)

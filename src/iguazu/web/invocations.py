@@ -11,7 +11,7 @@ replaces the summary (state, times, exit code, timeline) out of band.
 from __future__ import annotations
 
 import zlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -72,7 +72,12 @@ def router(ui: UI) -> APIRouter:
         except ValueError:
             errors.append(f"{what} {text!r} is not a date and time")
             return None
-        return value if value.tzinfo else value.replace(tzinfo=viewer_zone(request))
+        value = value if value.tzinfo else value.replace(tzinfo=viewer_zone(request))
+        try:
+            return value.astimezone(UTC)  # as the store will: the year 9999 in -14:00 is not
+        except OverflowError:
+            errors.append(f"{what} {text!r} is out of range")
+            return None
 
     @r.get("/invocations")
     def invocation_list(
@@ -97,7 +102,7 @@ def router(ui: UI) -> APIRouter:
         fam, name = family.strip() or None, job.strip() or None
         if name and "/" in name:
             fam, name = name.split("/", 1)
-        limit, offset = min(max(limit, 1), 500), max(offset, 0)
+        limit, offset = min(max(limit, 1), 500), min(max(offset, 0), 10**9)
         start = parse_time(request, since, "since", errors)
         end = parse_time(request, until, "until", errors)
         found = batch.store.search(

@@ -14,8 +14,9 @@ this one includes.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -23,13 +24,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..accounts import Session
-from ..errors import InvalidParameters, InvalidRequest
+from ..errors import Forbidden, InvalidParameters, InvalidRequest
 from ..jobs import JobSpec
 from ..models import InvocationRequest, Role
 from . import invocations
 from .auth import signed_in
 from .invocations import duration
-from .render import page, viewer_zone
+from .render import page, strict_json, viewer_zone
 
 if TYPE_CHECKING:
     from . import UI
@@ -170,6 +171,8 @@ def _convert(f: Field, raw: str) -> Any:
             number = float(raw.strip())
         except ValueError:
             raise ValueError(f"{raw!r} is not a number") from None
+        if not math.isfinite(number):
+            raise ValueError(f"{raw!r} is not a finite number")
         return int(number) if number.is_integer() and "." not in raw and "e" not in raw else number
     if f.kind == "select":
         for option in f.options:
@@ -177,11 +180,7 @@ def _convert(f: Field, raw: str) -> Any:
                 return option
         raise ValueError(f"{raw!r} is not one of the choices")
     if f.kind == "json":
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError as exc:
-            where = f"line {exc.lineno}, column {exc.colno}"
-            raise ValueError(f"not valid JSON: {exc.msg} ({where})") from None
+        return strict_json(raw)
     return raw
 
 
@@ -224,7 +223,8 @@ def router(ui: UI) -> APIRouter:
             request, "job.html", session, status=status, spec=spec, duration=duration,
             parameters=parameters_of(spec), recent=recent, queues=queues,
             fields=fields if fields is not None else fields_of(spec.schema), error=error,
-            queue=queue, run_at=run_at, may_run=session.user.role.may(Role.DEVELOPER),
+            queue=queue, run_at=run_at,
+            may_run=session.user.role.may(Role.DEVELOPER) and not spec.platform,
         )  # fmt: skip
 
     @r.get("/jobs/{family}/{name}")
@@ -238,6 +238,8 @@ def router(ui: UI) -> APIRouter:
         request: Request, family: str, name: str, session: Session = Depends(dev)
     ) -> Response:
         spec = batch.registry.get(family, name)
+        if spec.platform:
+            raise Forbidden(f"{spec.key} is the platform's own: it runs when work comes for it")
         form = await request.form()
         queue, run_at = str(form.get("queue", "")), str(form.get("run_at", ""))
         fields = fields_of(spec.schema)
@@ -257,6 +259,10 @@ def router(ui: UI) -> APIRouter:
                 return refused(f"Nothing was run: run at {run_at!r} is not a date and time")
             if when.tzinfo is None:
                 when = when.replace(tzinfo=viewer_zone(request))
+            try:
+                when = when.astimezone(UTC)
+            except OverflowError:
+                return refused(f"Nothing was run: run at {run_at!r} is out of range")
         try:
             inv, _ = batch.submit(
                 InvocationRequest(

@@ -35,7 +35,7 @@ def viewer_zone(request: Request) -> tzinfo:
     name = request.cookies.get("tz", "UTC")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of tzdata
         return ZoneInfo("UTC")
 
 
@@ -46,7 +46,7 @@ def page(
     now = utcnow()
 
     def when(value: datetime | None, missing: str = "N/A") -> str:
-        """"Today at 4:15 PM PDT" (else "July 9th 2015 at 4:15 PM PDT"), the viewer's zone."""
+        """ "Today at 4:15 PM PDT" (else "July 9th 2015 at 4:15 PM PDT"), the viewer's zone."""
         if value is None:
             return missing
         return calendar_time(value, now=now, tz=zone)
@@ -72,3 +72,19 @@ def page(
         },
         status_code=status,
     )
+
+
+def strict_json(text: str) -> Any:
+    """JSON as the API reads it: no NaN or Infinity, no nesting deep enough to crash us;
+    ValueError saying where it is wrong."""
+
+    def refuse(name: str) -> Any:
+        raise ValueError(f"not valid JSON: {name} is not a JSON value")
+
+    try:
+        return json.loads(text, parse_constant=refuse)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise ValueError(f"not valid JSON: {exc.msg} ({where})") from None
+    except RecursionError:
+        raise ValueError("not valid JSON: nested too deeply") from None

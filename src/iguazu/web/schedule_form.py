@@ -20,6 +20,7 @@ from ..errors import (
     Unplaceable,
 )
 from ..models import Misfire, Overlap, Schedule, ScheduleRequest, utcnow
+from .render import strict_json
 
 PREVIEW_FIRES = 5
 LABELS = {  # field: its label, in error messages that name it
@@ -81,12 +82,11 @@ class Form:
         if not family or not job_name:
             self.errors["job"] = "choose a job"
         try:
-            parameters = json.loads(self.parameters or "{}")
+            parameters = strict_json(self.parameters or "{}")
             if not isinstance(parameters, dict):
                 self.errors["parameters"] = 'write a JSON object: {"name": value, ...}'
-        except json.JSONDecodeError as exc:
-            where = f"line {exc.lineno}, column {exc.colno}"
-            self.errors["parameters"] = f"this is not JSON: {exc.msg} ({where})"
+        except ValueError as exc:
+            self.errors["parameters"] = str(exc)
         numbers: dict[str, float | None] = {}
         for name in ("misfire_grace", "catchup_window", "catchup_limit", "start_deadline"):
             text = getattr(self, name).strip()
