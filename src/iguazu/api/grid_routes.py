@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from ..errors import InvalidRequest, NotFound, PayloadTooLarge
+from ..errors import InvalidRequest, NotFound
 from ..grid import exports
 from ..grid.assignment import AssignmentError
 from ..grid.grader import SubmissionResult
@@ -26,6 +26,7 @@ from .grid_schemas import (
     SubmissionList,
     SubmissionOut,
 )
+from .routes import read_body
 from .schemas import ErrorOut
 
 MAX_PARTS = 16  # files in one submission
@@ -46,22 +47,15 @@ async def _read_form(request: Request, limit: int) -> tuple[dict[str, str], dict
         )
     if not options.get(b"boundary"):
         raise InvalidRequest("the multipart body is malformed: its Content-Type has no boundary")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(limit)
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > limit:
-            raise PayloadTooLarge(limit)
+    raw = await read_body(request, limit)
 
     # Starlette's parser takes a body cut before its closing boundary for a whole one,
     # dropping the part cut short: refuse it rather than grade half a submission.
-    if not bytes(raw).rstrip().endswith(b"--" + options[b"boundary"] + b"--"):
+    if not raw.rstrip().endswith(b"--" + options[b"boundary"] + b"--"):
         raise InvalidRequest("the multipart body is malformed: it ends before its last boundary")
 
     async def body() -> AsyncGenerator[bytes, None]:
-        yield bytes(raw)
+        yield raw
 
     parser = MultiPartParser(
         request.headers, body(), max_files=MAX_PARTS, max_fields=MAX_FIELDS, max_part_size=4096

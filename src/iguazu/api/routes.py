@@ -48,21 +48,28 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-async def read_object(request: Request) -> dict[str, Any]:
-    """Parse the body ourselves: any Content-Type is accepted (curl -d sends a form type), a
-    body over the limit is refused before it is all read, and the errors say what is wrong."""
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, refused (PayloadTooLarge) as soon as it is known to pass `limit`:
+    by its Content-Length before anything is read, else while it streams in."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise PayloadTooLarge(MAX_BODY)
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(limit)
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
-        if len(raw) > MAX_BODY:
-            raise PayloadTooLarge(MAX_BODY)
+        if len(raw) > limit:
+            raise PayloadTooLarge(limit)
+    return bytes(raw)
+
+
+async def read_object(request: Request) -> dict[str, Any]:
+    """Parse the body ourselves: any Content-Type is accepted (curl -d sends a form type), a
+    body over the limit is refused before it is all read, and the errors say what is wrong."""
+    raw = await read_body(request, MAX_BODY)
     if not raw.strip():
         raise MalformedJSON("the body is empty; send a JSON object")
     try:
-        data = json.loads(bytes(raw), parse_constant=_reject_constant)
+        data = json.loads(raw, parse_constant=_reject_constant)
     except ValueError as exc:  # JSONDecodeError, and UnicodeDecodeError for bytes not UTF-8
         raise MalformedJSON(str(exc)) from None
     if not isinstance(data, dict):

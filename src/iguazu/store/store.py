@@ -86,14 +86,17 @@ class Store(ClaimQueries, ScheduleQueries, AgentQueries, SubmissionQueries, Acco
         until: datetime | None = None,
         limit: int = 100,
         offset: int = 0,
+        queue: str | None = None,
+        retry_of: str | None = None,
     ) -> builtins.list[Invocation]:
         """Newest first."""
         c = t.invocations.c
         query = sa.select(*_INVOCATION_FIELDS)
-        if family is not None:
-            query = query.where(c.family == family)
-        if job_name is not None:
-            query = query.where(c.job_name == job_name)
+        for column, value in (
+            (c.family, family), (c.job_name, job_name), (c.queue, queue), (c.retry_of, retry_of)
+        ):  # fmt: skip
+            if value is not None:
+                query = query.where(column == value)
         if states:
             query = query.where(c.state.in_([s.value for s in states]))
         if since is not None:
@@ -307,35 +310,3 @@ class Store(ClaimQueries, ScheduleQueries, AgentQueries, SubmissionQueries, Acco
                 lost.append(done)
         self.stop_agent(agent_id, now)
         return lost
-
-    def search(
-        self,
-        *,
-        queue: str | None = None,
-        retry_of: str | None = None,
-        family: str | None = None,
-        job_name: str | None = None,
-        states: Sequence[State] = (),
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> builtins.list[Invocation]:
-        """list() with two more filters, for the web UI: the queue, and the retry of an
-        invocation. Newest first."""
-        c = t.invocations.c
-        query = sa.select(*_INVOCATION_FIELDS)
-        for column, value in (
-            (c.queue, queue), (c.retry_of, retry_of), (c.family, family), (c.job_name, job_name)
-        ):  # fmt: skip
-            if value is not None:
-                query = query.where(column == value)
-        if states:
-            query = query.where(c.state.in_([s.value for s in states]))
-        if since is not None:
-            query = query.where(c.created_at >= since)
-        if until is not None:
-            query = query.where(c.created_at < until)
-        query = query.order_by(c.created_at.desc(), c.id.desc()).limit(limit).offset(offset)
-        with self.engine.connect() as conn:
-            return [_invocation(r) for r in conn.execute(query)]

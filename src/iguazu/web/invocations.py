@@ -105,7 +105,7 @@ def router(ui: UI) -> APIRouter:
         limit, offset = min(max(limit, 1), 500), min(max(offset, 0), 10**9)
         start = parse_time(request, since, "since", errors)
         end = parse_time(request, until, "until", errors)
-        found = batch.store.search(
+        found = batch.store.list(
             family=fam, job_name=name, states=states, queue=queue.strip() or None,
             since=start, until=end, limit=limit + 1, offset=offset,
         )  # fmt: skip
@@ -128,7 +128,7 @@ def router(ui: UI) -> APIRouter:
         )  # fmt: skip
 
     def summary_context(inv: Invocation, session: Session) -> dict[str, Any]:
-        retries = batch.store.search(retry_of=inv.id, limit=1)
+        retries = batch.store.list(retry_of=inv.id, limit=1)
         events = batch.events(inv.id)
         # What the summary shows: the record and its timeline, read one after the other (the
         # timeline may be a step ahead; the next poll sees the record changed).

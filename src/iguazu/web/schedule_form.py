@@ -5,9 +5,11 @@ field an error belongs to, and the live preview of an expression in a time zone.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
+
+from fastapi import Request
 
 from ..cron import calendar_time, describe, fires, parse
 from ..cron.zones import resolve
@@ -57,6 +59,14 @@ class Form:
     description: str = ""
     paused: bool = False
     errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    async def posted(cls, request: Request) -> Form:
+        """The form as the browser sent it (fields it left out keep their defaults)."""
+        sent = await request.form()
+        texts = {f.name: str(sent[f.name]) for f in fields(cls) if f.name in sent}
+        texts.pop("errors", None)
+        return cls(**{**texts, "paused": bool(sent.get("paused"))})  # type: ignore[arg-type]
 
     @classmethod
     def of(cls, s: Schedule) -> Form:

@@ -105,26 +105,8 @@ def router(ui: UI) -> APIRouter:
     def create(
         request: Request,
         session: Session = Depends(dev),
-        job: str = Form(""),
-        cron: str = Form(""),
-        timezone: str = Form("UTC"),
-        parameters: str = Form("{}"),
-        queue: str = Form(""),
-        overlap: str = Form("forbid"),
-        misfire: str = Form("latest"),
-        misfire_grace: str = Form("60"),
-        catchup_window: str = Form("86400"),
-        catchup_limit: str = Form("10"),
-        start_deadline: str = Form(""),
-        description: str = Form(""),
-        paused: str = Form(""),
+        form: ScheduleForm = Depends(ScheduleForm.posted),
     ) -> Response:
-        form = ScheduleForm(
-            job=job, cron=cron, timezone=timezone, parameters=parameters, queue=queue,
-            overlap=overlap, misfire=misfire, misfire_grace=misfire_grace,
-            catchup_window=catchup_window, catchup_limit=catchup_limit,
-            start_deadline=start_deadline, description=description, paused=bool(paused),
-        )  # fmt: skip
         return save(request, session, form, None)
 
     @r.get("/schedules/{schedule_id}")
@@ -157,27 +139,9 @@ def router(ui: UI) -> APIRouter:
         request: Request,
         schedule_id: str,
         session: Session = Depends(dev),
-        job: str = Form(""),
-        cron: str = Form(""),
-        timezone: str = Form("UTC"),
-        parameters: str = Form("{}"),
-        queue: str = Form(""),
-        overlap: str = Form("forbid"),
-        misfire: str = Form("latest"),
-        misfire_grace: str = Form("60"),
-        catchup_window: str = Form("86400"),
-        catchup_limit: str = Form("10"),
-        start_deadline: str = Form(""),
-        description: str = Form(""),
-        paused: str = Form(""),
+        form: ScheduleForm = Depends(ScheduleForm.posted),
     ) -> Response:
         schedule = ui.schedules.get(schedule_id)
-        form = ScheduleForm(
-            job=job, cron=cron, timezone=timezone, parameters=parameters, queue=queue,
-            overlap=overlap, misfire=misfire, misfire_grace=misfire_grace,
-            catchup_window=catchup_window, catchup_limit=catchup_limit,
-            start_deadline=start_deadline, description=description, paused=bool(paused),
-        )  # fmt: skip
         return save(request, session, form, schedule)
 
     def back(next_path: str, schedule_id: str, done: str) -> Response:
