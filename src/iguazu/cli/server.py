@@ -54,6 +54,11 @@ def _describe_api(settings: Settings, system) -> None:  # type: ignore[no-untype
     console.print(f"  logs:     {settings.log_dir.resolve()}")
     console.print(f"  jobs:     {', '.join(s.key for s in system.registry)}")
     console.print(f"  web UI:   [cyan]{url}/[/cyan]")
+    if not settings.api_token:
+        console.print(
+            f"  [yellow]the REST API takes no token[/yellow]: whoever reaches {settings.host}:"
+            f"{settings.port} may use it, whatever their role in the web UI (set api_token)"
+        )
     password = system.accounts.ensure_first_admin()
     if password is not None:
         saved = settings.data_dir / "first-admin-password"
