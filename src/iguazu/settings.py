@@ -45,8 +45,8 @@ class Settings:
     isolation: str = "auto"  # auto (cgroup as root, else rlimit), cgroup, rlimit, none
     lease_seconds: float = 15.0  # an agent silent this long has lost its invocations
     heartbeat_seconds: float = 2.0
-    # What this machine's agent declares it can run; None: found out ("sandbox" as root with
-    # bubblewrap and cgroups). Jobs that require a capability run only on agents declaring it.
+    # What this machine's agent declares it can run; None: found out ("sandbox" where grading
+    # is configured and a sandbox starts). Jobs requiring a capability run only where declared.
     agent_capabilities: tuple[str, ...] | None = None
     assignments_dir: Path | None = None  # folders of assignments to grade, one per id
     webhook_secret: str | None = None  # signs submission results POSTed to callback URLs
