@@ -36,7 +36,7 @@ class Job:
     queue: ClassVar[str] = "default"
     max_attempts: ClassVar[int] = 1  # > 1 opts in to retries of FAILED and TIMED_OUT runs
     requires: ClassVar[tuple[str, ...]] = ()  # agent capabilities it needs ("sandbox")
-    platform: ClassVar[bool] = False  # receives the platform's settings (see PLATFORM_ENV)
+    platform: ClassVar[bool] = False  # gets Settings.platform_env (store, assignments)
     Parameters: ClassVar[type[pydantic.BaseModel] | None] = None
 
     def run(self, parameters: Any) -> None:
@@ -55,7 +55,7 @@ class JobSpec:
     queue: str = "default"
     max_attempts: int = 1
     requires: tuple[str, ...] = ()  # capabilities an agent must declare to run it
-    platform: bool = False  # a job of the platform's own (grading): gets PLATFORM_ENV
+    platform: bool = False  # the platform's own (grading): gets Settings.platform_env
     target: str | None = None  # "module:Class" of a Python job
     argv: tuple[str, ...] = ()  # a command job's program and arguments
     parameters_model: type[pydantic.BaseModel] | None = field(default=None, compare=False)

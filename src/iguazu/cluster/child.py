@@ -59,7 +59,7 @@ class Plan:
     reserved_memory: int = 0  # MiB; the address-space limit in rlimit mode
     cgroup_procs: tuple[str, ...] = ()  # cgroup.procs files to write our pid into
     log_path: str | None = None  # None: stdout and stderr stay where they are (a terminal)
-    env: dict[str, str] = field(default_factory=dict)  # a platform job's settings (jobs.py)
+    env: dict[str, str] = field(default_factory=dict)  # Settings.platform_env (platform jobs)
 
     @classmethod
     def of(

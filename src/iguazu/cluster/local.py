@@ -71,7 +71,7 @@ class LocalCluster:
         platform_env: dict[str, str] | None = None,
     ) -> None:
         """`spares`: children kept forked and in a cgroup ahead of starts (0: none).
-        `platform_env`: the settings the platform's own jobs get (jobs.py). Raises
+        `platform_env`: Settings.platform_env, which only the platform's own jobs get. Raises
         ConfigError when the isolation cannot be had or a job module fails to import (in the
         zygote)."""
         self.agent_id = agent_id.replace("/", "_")

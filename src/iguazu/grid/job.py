@@ -2,7 +2,7 @@
 agent that declares the `sandbox` capability.
 
 It is one of the platform's own jobs (`platform = True`): the agent hands it the store's URL,
-the assignments' folder and the webhook secret in its environment (PLATFORM_ENV in jobs.py),
+the assignments' folder and the webhook secret in its environment (Settings.platform_env),
 which no other job sees. It moves the submission QUEUED -> GRADING (a second run could not
 take it again), grades it in a sandbox of its own, saves the result (GRADED) or why it could
 not (ERROR: a grader crash is never the learner's fault), then POSTs the result, signed, to
