@@ -151,3 +151,19 @@ def test_the_grading_job_is_not_offered_to_run_by_hand(tmp_path: Path) -> None:
     finally:
         stop()
         system.stop()
+
+
+def test_a_failure_of_ours_on_a_page_is_an_html_page_and_the_api_stays_json(
+    site: tuple[str, System],
+) -> None:
+    url, system = site
+    client, _ = signed_in(url)
+    with system.store.engine.begin() as conn:  # the store breaks under the server
+        conn.exec_driver_sql("DROP TABLE schedules")
+    page = client.get("/schedules")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "internal error; see the server log" in page.text and "DROP" not in page.text
+    api = httpx.get(f"{url}/api/v1/schedules")
+    assert api.status_code == 500
+    assert api.json() == {"error": {"type": "InternalError",
+                                    "message": "internal error; see the server log"}}  # fmt: skip

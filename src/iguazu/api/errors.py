@@ -106,9 +106,14 @@ def _from_http(request: Request, exc: Exception) -> Response:
     )
 
 
-def _internal(request: Request, exc: Exception) -> JSONResponse:
+def _internal(request: Request, exc: Exception) -> Response:
     logger.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "InternalError", INTERNAL)
+    try:
+        page = _html(request, 500, INTERNAL)
+    except Exception:  # the page itself failed (a template, the store): the bare answer
+        logger.exception("rendering the error page failed")
+        page = None
+    return page or error_response(500, "InternalError", INTERNAL)
 
 
 def install(app: FastAPI) -> None:
