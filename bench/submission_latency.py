@@ -94,7 +94,10 @@ def main() -> None:
     assignment = load(EXAMPLES / "wall-and-clock")
     source = Source.of_file(SOLUTION)
     with tempfile.TemporaryDirectory() as tmp, Sandbox() as sandbox:
-        settings = f'assignments_dir = "{EXAMPLES}"\nwebhook_secret = "bench"\n'
+        settings = (
+            f'assignments_dir = "{EXAMPLES}"\nwebhook_secret = "bench"\n'
+            "webhook_private_hosts = true\n"  # the receiver is on loopback
+        )
         proc = start_system(Path(tmp), PORT, extra=settings)
         try:
             with Client(f"http://127.0.0.1:{PORT}") as client:

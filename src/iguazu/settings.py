@@ -50,6 +50,7 @@ class Settings:
     agent_capabilities: tuple[str, ...] | None = None
     assignments_dir: Path | None = None  # folders of assignments to grade, one per id
     webhook_secret: str | None = None  # signs submission results POSTed to callback URLs
+    webhook_private_hosts: bool = False  # allow callbacks to loopback and private addresses
     session_hours: float = 12.0  # a web UI session ends this long after sign-in
     secure_cookies: bool = False  # behind TLS: session cookies only over https
 
@@ -90,6 +91,8 @@ class Settings:
             env["IGUAZU_ASSIGNMENTS_DIR"] = str(self.assignments_dir)
         if self.webhook_secret:
             env["IGUAZU_WEBHOOK_SECRET"] = self.webhook_secret
+        if self.webhook_private_hosts:
+            env["IGUAZU_WEBHOOK_PRIVATE_HOSTS"] = "1"
         return env
 
     @classmethod

@@ -62,6 +62,7 @@ class System:
                 batch=self.batch,
                 assignments=Assignments(settings.assignments_dir),
                 webhook_secret=settings.webhook_secret,
+                webhook_private_hosts=settings.webhook_private_hosts,
             )
         self.dispatcher: Dispatcher | None = None
         self.scheduler: Scheduler | None = None
@@ -144,8 +145,8 @@ class System:
             return
         from .grid import sweeper
 
-        secret = self.settings.webhook_secret
-        self._start("grading-sweeper", lambda stop: sweeper.run(self.store, secret, stop))
+        secret, private = self.settings.webhook_secret, self.settings.webhook_private_hosts
+        self._start("grading-sweeper", lambda stop: sweeper.run(self.store, secret, private, stop))
 
     def _start(self, name: str, run: Callable[[threading.Event], None]) -> None:
         thread = threading.Thread(target=run, args=(self._stop,), name=name, daemon=True)

@@ -57,6 +57,7 @@ def _platform(tmp_path: Path, *, dispatch: bool, **settings: object) -> Iterator
         "job_modules": ("iguazu.examples",),
         "assignments_dir": root,
         "webhook_secret": SECRET,
+        "webhook_private_hosts": True,  # the receivers of these tests are on loopback
         "api_token": TEST_TOKEN,
         "heartbeat_seconds": 0.5,
         **settings,

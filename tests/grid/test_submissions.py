@@ -234,8 +234,8 @@ def test_a_grading_that_ended_without_a_result_is_swept_to_error_and_its_webhook
     )
     other = system.submissions.submit("sum", "bob", {"sum": Upload("a.py", code)})
     system.batch.cancel(sub.invocation_id or "")
-    assert sweeper.sweep(system.store, SECRET) == 1
-    assert sweeper.sweep(system.store, SECRET) == 0  # once
+    assert sweeper.sweep(system.store, SECRET, private_hosts=True) == 1
+    assert sweeper.sweep(system.store, SECRET, private_hosts=True) == 0  # once
     [(headers, body)] = receiver.posts
     assert webhook.verify(SECRET, headers[webhook.HEADER], body)
     sent = json.loads(body)

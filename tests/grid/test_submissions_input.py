@@ -26,7 +26,7 @@ from iguazu.settings import Settings
 from iguazu.system import System
 
 from ..conftest import TEST_TOKEN, _run_uvicorn
-from .conftest import Platform
+from .conftest import Platform, _platform
 
 SOURCE = b"a, b = map(int, input().split())\nprint(a + b)\n"
 KIB = 1024
@@ -729,3 +729,24 @@ def test_without_assignments_the_grading_routes_say_grading_is_not_configured(
     finally:
         stop()
         system.stop()
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "localhost", "[::1]", "169.254.169.254", "10.0.0.7", "api.localhost"]
+)
+def test_a_callback_into_our_own_network_is_refused_at_once(tmp_path: Path, host: str) -> None:
+    """The default: webhook_private_hosts is off (the other tests turn it on for their
+    loopback receivers). Names are resolved only when delivering."""
+    platforms = _platform(tmp_path, dispatch=False, webhook_private_hosts=False)
+    platform = next(platforms)
+    try:
+        refused(
+            submit(platform, callback_url=f"http://{host}:8080/graded"),
+            422,
+            "callback_url may not point at",
+            "not a public address",
+        )
+        nothing_saved(platform)
+        assert submit(platform, callback_url="https://hooks.example.com/x").status_code == 202
+    finally:
+        platforms.close()

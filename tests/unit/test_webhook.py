@@ -157,7 +157,7 @@ def test_a_2xx_receiver_gets_the_exact_body_with_a_signature_it_accepts(
 ) -> None:
     hook = receiver(200)
     sleeps = Sleeps()
-    assert webhook.deliver(hook.url, BODY, SECRET, sleep=sleeps) == "delivered"
+    assert webhook.deliver(hook.url, BODY, SECRET, private_hosts=True, sleep=sleeps) == "delivered"
     [got] = hook.received
     assert got.body == BODY
     assert got.content_type == "application/json"
@@ -168,7 +168,9 @@ def test_a_2xx_receiver_gets_the_exact_body_with_a_signature_it_accepts(
 
 def test_any_2xx_counts_as_delivered(receiver: Callable[..., Receiver]) -> None:
     hook = receiver(204)
-    assert webhook.deliver(hook.url, BODY, SECRET, sleep=Sleeps()) == "delivered"
+    assert (
+        webhook.deliver(hook.url, BODY, SECRET, private_hosts=True, sleep=Sleeps()) == "delivered"
+    )
     assert len(hook.received) == 1
 
 
@@ -177,7 +179,7 @@ def test_a_receiver_failing_twice_gets_it_on_the_third_attempt_each_signed_anew(
 ) -> None:
     hook = receiver(500, 500, 200)
     sleeps = Sleeps()
-    assert webhook.deliver(hook.url, BODY, SECRET, sleep=sleeps) == "delivered"
+    assert webhook.deliver(hook.url, BODY, SECRET, private_hosts=True, sleep=sleeps) == "delivered"
     assert len(hook.received) == 3
     assert sleeps.seconds == list(webhook.DELAYS[:2])  # backed off before each retry
     for got in hook.received:
@@ -188,7 +190,9 @@ def test_a_receiver_failing_twice_gets_it_on_the_third_attempt_each_signed_anew(
 def test_zero_delays_retry_without_sleeping(receiver: Callable[..., Receiver]) -> None:
     hook = receiver(500, 500, 200)
     sleeps = Sleeps()
-    status = webhook.deliver(hook.url, BODY, SECRET, delays=(0.0, 0.0, 0.0), sleep=sleeps)
+    status = webhook.deliver(
+        hook.url, BODY, SECRET, private_hosts=True, delays=(0.0, 0.0, 0.0), sleep=sleeps
+    )
     assert status == "delivered"
     assert len(hook.received) == 3
     assert sleeps.seconds == []
@@ -199,7 +203,7 @@ def test_a_receiver_that_always_fails_is_given_up_saying_why(
 ) -> None:
     hook = receiver(500)
     sleeps = Sleeps()
-    status = webhook.deliver(hook.url, BODY, SECRET, sleep=sleeps)
+    status = webhook.deliver(hook.url, BODY, SECRET, private_hosts=True, sleep=sleeps)
     attempts = len(webhook.DELAYS) + 1
     assert status == f"failed: HTTP 500 (after {attempts} attempts)"
     assert len(hook.received) == attempts
@@ -209,7 +213,9 @@ def test_a_receiver_that_always_fails_is_given_up_saying_why(
 
 def test_the_last_attempts_answer_is_the_reason(receiver: Callable[..., Receiver]) -> None:
     hook = receiver(500, 404)
-    status = webhook.deliver(hook.url, BODY, SECRET, delays=(0.0, 0.0), sleep=Sleeps())
+    status = webhook.deliver(
+        hook.url, BODY, SECRET, private_hosts=True, delays=(0.0, 0.0), sleep=Sleeps()
+    )
     assert status == "failed: HTTP 404 (after 3 attempts)"
     assert len(hook.received) == 3
 
@@ -218,7 +224,7 @@ def test_a_redirect_is_not_followed_nor_counted_as_delivered(
     receiver: Callable[..., Receiver],
 ) -> None:
     hook = receiver(302)
-    status = webhook.deliver(hook.url, BODY, SECRET, delays=(), sleep=Sleeps())
+    status = webhook.deliver(hook.url, BODY, SECRET, private_hosts=True, delays=(), sleep=Sleeps())
     assert status.startswith("failed: HTTP 302 (after 1 attempt")
 
 
@@ -228,7 +234,12 @@ def test_a_closed_port_fails_with_the_connection_error() -> None:
         port = sock.getsockname()[1]
     sleeps = Sleeps()
     status = webhook.deliver(
-        f"http://127.0.0.1:{port}/hook", BODY, SECRET, delays=(0.0, 0.0, 0.0), sleep=sleeps
+        f"http://127.0.0.1:{port}/hook",
+        BODY,
+        SECRET,
+        delays=(0.0, 0.0, 0.0),
+        sleep=sleeps,
+        private_hosts=True,
     )
     assert status.startswith("failed: ConnectError")
     assert status.endswith("(after 4 attempts)")
@@ -238,7 +249,36 @@ def test_a_receiver_that_never_answers_fails_with_a_timeout(
     receiver: Callable[..., Receiver],
 ) -> None:
     hook = receiver(200, hang=True)
-    status = webhook.deliver(hook.url, BODY, SECRET, delays=(), timeout=0.2, sleep=Sleeps())
+    status = webhook.deliver(
+        hook.url, BODY, SECRET, private_hosts=True, delays=(), timeout=0.2, sleep=Sleeps()
+    )
     assert status.startswith("failed: ReadTimeout")
     assert "(after 1 attempt" in status
     assert [got.body for got in hook.received] == [BODY]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:{port}/hook",
+        "http://localhost:{port}/hook",
+        "http://[::1]:{port}/hook",
+        "http://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+    ],
+)
+def test_a_webhook_to_our_own_network_is_refused_unless_allowed(
+    receiver: Callable[..., Receiver], url: str
+) -> None:
+    """Without webhook_private_hosts nothing is sent to loopback, private or link-local
+    addresses (names resolved first), and nothing is retried: the receiver sees no request."""
+    hook = receiver(200)
+    port = hook.url.split(":")[2].split("/")[0]
+    sleeps = Sleeps()
+    status = webhook.deliver(url.format(port=port), BODY, SECRET, sleep=sleeps)
+    assert status.startswith("refused: ") and "not a public address" in status, status
+    assert sleeps.seconds == [] and hook.received == []
+    if url.startswith("http://127.0.0.1"):  # the same receiver, allowed
+        allowed = webhook.deliver(url.format(port=port), BODY, SECRET, private_hosts=True)
+        assert allowed == "delivered" and len(hook.received) == 1

@@ -40,6 +40,7 @@ class Context:
     store: Store
     assignments: Assignments
     webhook_secret: str | None = None
+    webhook_private_hosts: bool = False
 
     @classmethod
     def from_env(cls) -> Context:
@@ -55,6 +56,7 @@ class Context:
             store=Store(url),
             assignments=Assignments(Path(folder)),
             webhook_secret=os.environ.get("IGUAZU_WEBHOOK_SECRET"),
+            webhook_private_hosts=os.environ.get("IGUAZU_WEBHOOK_PRIVATE_HOSTS") == "1",
         )
 
 
@@ -137,6 +139,9 @@ def _callback(context: Context, sub_id: str) -> None:
         context.store.note_callback(sub_id, "failed: the worker has no webhook_secret")
         return
     body = json.dumps(submission_json(sub), ensure_ascii=False).encode()
-    status = webhook.deliver(sub.callback_url, body, context.webhook_secret)
+    status = webhook.deliver(
+        sub.callback_url, body, context.webhook_secret,
+        private_hosts=context.webhook_private_hosts,
+    )  # fmt: skip
     logger.info("webhook for submission %s: %s", sub_id, status)
     context.store.note_callback(sub_id, status)

@@ -23,6 +23,7 @@ from ..batch import Batch, new_invocation
 from ..errors import InvalidRequest, NotFound, PayloadTooLarge
 from ..models import History, Submission, SubmissionState, SubmittedPart, new_id, utcnow
 from ..store import Store
+from . import webhook
 from .catalog import Assignments
 from .grader import EPSILON
 from .languages import source_suffixes
@@ -47,12 +48,14 @@ class Submissions:
         batch: Batch,
         assignments: Assignments,
         webhook_secret: str | None = None,
+        webhook_private_hosts: bool = False,
         max_source: int = MAX_SOURCE,
     ) -> None:
         self.store = store
         self.batch = batch
         self.assignments = assignments
         self.webhook_secret = webhook_secret
+        self.webhook_private_hosts = webhook_private_hosts
         self.max_source = max_source
 
     def submit(
@@ -131,6 +134,11 @@ class Submissions:
             raise bad from None
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise bad
+        if not self.webhook_private_hosts and webhook.literal_private(parsed.host):
+            raise InvalidRequest(
+                f"callback_url may not point at {parsed.host}: not a public address "
+                "(the server's webhook_private_hosts allows it)"
+            )
 
     def get(self, sub_id: str) -> Submission:
         """The submission as it stands. One whose grading invocation ended without a result

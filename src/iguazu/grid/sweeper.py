@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 EVERY = 5.0  # seconds between sweeps
 
 
-def sweep(store: Store, webhook_secret: str | None) -> int:
+def sweep(store: Store, webhook_secret: str | None, private_hosts: bool = False) -> int:
     """End what is orphaned now; how many submissions this call ended."""
     ended = 0
     for sub_id, state, reason in store.orphaned_submissions():
@@ -32,13 +32,18 @@ def sweep(store: Store, webhook_secret: str | None) -> int:
         logger.warning("submission %s: %s", sub_id, sub.error)
         if sub.callback_url and webhook_secret:
             body = json.dumps(submission_json(sub), ensure_ascii=False).encode()
-            store.note_callback(sub_id, webhook.deliver(sub.callback_url, body, webhook_secret))
+            status = webhook.deliver(
+                sub.callback_url, body, webhook_secret, private_hosts=private_hosts
+            )
+            store.note_callback(sub_id, status)
     return ended
 
 
-def run(store: Store, webhook_secret: str | None, stop: threading.Event) -> None:
+def run(
+    store: Store, webhook_secret: str | None, private_hosts: bool, stop: threading.Event
+) -> None:
     while not stop.wait(EVERY):
         try:
-            sweep(store, webhook_secret)
+            sweep(store, webhook_secret, private_hosts)
         except Exception:  # a database restart, say: log it, keep sweeping
             logger.exception("sweeping orphaned submissions failed")

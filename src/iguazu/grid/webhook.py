@@ -6,14 +6,19 @@ The body is the submission as `GET /api/v1/submissions/{id}` shows it. The heade
 
 signs it with the server's `webhook_secret` and the time of sending, so that a receiver can
 tell it came from us and refuse a replay (`verify`, with a tolerance in seconds). Delivery is
-tried a few times with back-off; a 2xx answer counts as delivered.
+tried a few times with back-off; a 2xx answer counts as delivered. Hosts that are not
+public addresses (loopback, private ranges, link-local as a cloud's metadata service) are
+refused unless the server's `webhook_private_hosts` allows them: a token holder must not make
+our workers POST into our own network.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
+import socket
 import time
 from collections.abc import Callable
 
@@ -56,21 +61,59 @@ def verify(
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
+def private(host: str) -> str | None:
+    """Why `host` is not a public address (loopback, private, link-local: the inside of our
+    own network, or a cloud's metadata service), resolving names; None when it is public."""
+    try:
+        found = {str(i[4][0]) for i in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+    except (OSError, UnicodeError) as exc:
+        return f"cannot resolve {host}: {exc}"
+    for address in sorted(found):
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global:
+            return f"{host} is {ip}, not a public address"
+    return None
+
+
+def literal_private(host: str) -> bool:
+    """Whether `host`, without looking anything up, names this machine or a private network
+    (what a submission is checked for at once; names are resolved when delivering)."""
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(
+        ".localhost"
+    ):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False
+
+
 def deliver(
     url: str,
     body: bytes,
     secret: str,
     *,
+    private_hosts: bool = False,
     delays: tuple[float, ...] = DELAYS,
     timeout: float = 10.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> str:
-    """POST `body` until a 2xx answer or the attempts run out: "delivered", or "failed: why"
-    (the last attempt's). Each attempt is signed anew."""
+    """POST `body` until a 2xx answer or the attempts run out: "delivered", "failed: why"
+    (the last attempt's), or "refused: why" when the host is not public and `private_hosts`
+    does not allow that (checked before each attempt). Each attempt is signed anew."""
     why = ""
     for attempt, delay in enumerate((0.0, *delays), start=1):
         if delay:
             sleep(delay)
+        if not private_hosts:
+            try:
+                host = httpx.URL(url).host
+            except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+                return f"refused: {exc}"
+            inside = private(host)
+            if inside is not None:
+                logger.warning("webhook %s refused: %s", url, inside)
+                return f"refused: {inside} (webhook_private_hosts allows it)"
         headers = {HEADER: sign(secret, body), "Content-Type": "application/json"}
         try:
             answer = httpx.post(url, content=body, headers=headers, timeout=timeout)
