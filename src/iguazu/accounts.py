@@ -13,14 +13,17 @@ Sessions expire `session_lifetime` after sign-in; each carries its own CSRF toke
 from __future__ import annotations
 
 import base64
+import collections
 import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .errors import InvalidRequest, NotFound
+from .errors import InvalidRequest, NotFound, TooManyAttempts
 from .models import Role, User, new_id, utcnow
 from .store import Store
 
@@ -70,6 +73,7 @@ class Accounts:
         self.store = store
         self.session_lifetime = session_lifetime
         self.operator_token = operator_token or None
+        self._failures = _Failures()
 
     def add(self, email: str, name: str, role: Role | str, password: str | None = None) -> User:
         email = email.strip().lower()
@@ -117,13 +121,19 @@ class Accounts:
 
     def sign_in(self, email: str, password: str) -> Session | None:
         """The session, or None; every refusal costs one scrypt, as a wrong password does
-        (the time taken does not tell which emails have accounts)."""
-        found = self.store.password_hash(email.strip().lower())
+        (the time taken does not tell which emails have accounts). After MAX_FAILURES
+        failures for one email within FAILURE_WINDOW, TooManyAttempts until the oldest of
+        them is out of the window (counted in this process)."""
+        email = email.strip().lower()
+        self._failures.check(email)
+        found = self.store.password_hash(email)
         user, stored = found if found is not None else (None, None)
         if user is None or stored is None or user.disabled:
             check_password(password, _DUMMY)
+            self._failures.add(email)
             return None
         if not check_password(password, stored):
+            self._failures.add(email)
             return None
         return self._open(user)
 
@@ -166,6 +176,35 @@ class Accounts:
 
 
 _DUMMY = hash_password(secrets.token_urlsafe(16))  # checked when there is nothing to check
+MAX_FAILURES = 10
+FAILURE_WINDOW = 900.0  # seconds
+
+
+class _Failures:
+    """Recent failed sign-ins by email (monotonic times), to slow down password guessing."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, collections.deque[float]] = {}
+
+    def check(self, email: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            recent = self._seen.get(email)
+            while recent and recent[0] <= now - FAILURE_WINDOW:
+                recent.popleft()
+            if recent is not None and not recent:
+                del self._seen[email]
+            elif recent is not None and len(recent) >= MAX_FAILURES:
+                raise TooManyAttempts(recent[0] + FAILURE_WINDOW - now)
+
+    def add(self, email: str) -> None:
+        with self._lock:
+            if len(self._seen) > 100_000:  # a flood of made-up emails: forget, do not grow
+                self._seen.clear()
+            self._seen.setdefault(email, collections.deque(maxlen=MAX_FAILURES)).append(
+                time.monotonic()
+            )
 
 
 def _check_new_password(password: str) -> None:

@@ -10,6 +10,7 @@
      │    ├── UnknownQueue      the queue named is not configured
      │    ├── CronError         a cron expression or its time zone is wrong (names field and token)
      │    ├── MalformedJSON     the request body is not JSON (HTTP 400)
+     │    ├── TooManyAttempts   sign-in failed too often for that account lately (HTTP 429)
      │    └── PayloadTooLarge   the request body is over the API's limit (HTTP 413)
      ├── NotFound               no such invocation, schedule, assignment... (HTTP 404)
      ├── Conflict               the invocation is not in a state that allows it (HTTP 409)
@@ -102,6 +103,15 @@ class PayloadTooLarge(InvalidRequest):
 
     def __init__(self, limit: int, what: str = "the request body") -> None:
         super().__init__(f"{what} is larger than the limit of {limit} bytes")
+
+
+class TooManyAttempts(InvalidRequest):
+    status = 429
+
+    def __init__(self, wait: float) -> None:
+        minutes = max(1, round(wait / 60))
+        super().__init__(f"too many failed sign-ins: try again in {minutes} min")
+        self.wait = wait
 
 
 class NotFound(IguazuError):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from iguazu.accounts import FIRST_ADMIN_EMAIL, OPERATOR_EMAIL, Accounts
-from iguazu.errors import Conflict, InvalidRequest, NotFound
+from iguazu.accounts import FIRST_ADMIN_EMAIL, MAX_FAILURES, OPERATOR_EMAIL, Accounts
+from iguazu.errors import Conflict, InvalidRequest, NotFound, TooManyAttempts
 from iguazu.models import Role, utcnow
 from iguazu.store import Store
 from iguazu.store import tables as t
@@ -144,3 +144,17 @@ def test_iguazu_user_commands(tmp_path: Path) -> None:
         assert accounts.session(session.cookie) is None
     finally:
         store.close()
+
+
+def test_password_guessing_is_stopped_for_that_email_only(accounts: Accounts) -> None:
+    accounts.add("ada@example.org", "Ada", Role.VIEWER, PASSWORD)
+    accounts.add("bob@example.org", "Bob", Role.VIEWER, PASSWORD)
+    for guess in range(MAX_FAILURES):
+        assert accounts.sign_in("ada@example.org", f"guess-{guess}") is None
+    with pytest.raises(TooManyAttempts, match="too many failed sign-ins: try again in 15 min"):
+        accounts.sign_in("ADA@example.org", PASSWORD)  # even the right one, for a while
+    assert accounts.sign_in("bob@example.org", PASSWORD) is not None
+    for guess in range(MAX_FAILURES):  # made-up emails are counted the same way
+        assert accounts.sign_in("nobody@example.org", f"guess-{guess}") is None
+    with pytest.raises(TooManyAttempts):
+        accounts.sign_in("nobody@example.org", "x")

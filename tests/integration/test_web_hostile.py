@@ -167,3 +167,18 @@ def test_a_failure_of_ours_on_a_page_is_an_html_page_and_the_api_stays_json(
     assert api.status_code == 500
     assert api.json() == {"error": {"type": "InternalError",
                                     "message": "internal error; see the server log"}}  # fmt: skip
+
+
+def test_the_sign_in_page_says_when_guessing_was_stopped(site: tuple[str, System]) -> None:
+    url, _ = site
+    client = httpx.Client(base_url=url, timeout=30)
+    client.get("/signin")
+    csrf = client.cookies.get("iguazu_signin") or ""
+    for guess in range(10):
+        wrong = client.post("/signin", data={"csrf": csrf, "email": "ada@example.org",
+                                             "password": f"guess-{guess}"})  # fmt: skip
+        assert wrong.status_code == 401 and "Wrong email or password." in wrong.text
+    stopped = client.post("/signin", data={"csrf": csrf, "email": "ada@example.org",
+                                           "password": PASSWORD})  # fmt: skip
+    assert stopped.status_code == 429 and "Too many failed sign-ins" in stopped.text
+    assert "iguazu_session" not in client.cookies

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..accounts import Accounts, Session
-from ..errors import Forbidden, SignInNeeded
+from ..errors import Forbidden, SignInNeeded, TooManyAttempts
 from ..models import Role
 from .render import page
 
@@ -88,10 +88,10 @@ def auth_router(accounts: Accounts, *, secure_cookies: bool = False) -> APIRoute
         expected = request.cookies.get(SIGNIN_COOKIE, "")
         if not expected or not hmac.compare_digest(csrf.encode(), expected.encode()):
             return form(request, safe_next(next), "The form had expired: try again.", 403)
-        if token:
-            session = accounts.sign_in_token(token)
-        else:
-            session = accounts.sign_in(email, password)
+        try:
+            session = accounts.sign_in_token(token) if token else accounts.sign_in(email, password)
+        except TooManyAttempts as exc:
+            return form(request, safe_next(next), exc.message[:1].upper() + exc.message[1:], 429)
         if session is None:
             what = "That token is not valid." if token else "Wrong email or password."
             return form(request, safe_next(next), what, 401)
