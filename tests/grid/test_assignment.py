@@ -48,8 +48,15 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
         (
             "time_limit_ms = 1000",
             "time_limit_ms = 0",
-            "parts.sum.time_limit_ms: a number of at least 1",
+            "parts.sum.time_limit_ms: a number of 1 to 60000 is needed, not 0",
         ),
+        (
+            "memory_limit_kb = 65536",
+            "memory_limit_kb = 4194304",
+            "parts.sum.memory_limit_kb: a number of 4096 to 1048576 is needed, not 4194304",
+        ),
+        ('id = "sum"', 'id = "sum/../x"', "parts[0].id: 'sum/../x': letters, digits, - and _"),
+        ('id = "sum"', f'id = "{"s" * 101}"', "at most 100"),
         ('tests = "tests"', 'tests = "nowhere"', "parts.sum.tests: nowhere does not exist"),
         (
             'tests = "tests"',

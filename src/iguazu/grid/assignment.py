@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,11 @@ from .languages import languages, source_suffixes
 
 MANIFEST = "assignment.toml"
 MAX_FILE = 256 * 2**20  # a test, statement or program: larger is a mistake
+# A test's limits: the grading job (grid/job.py) reserves memory for one box of 1 GiB beside
+# itself, and its whole run must fit its timeout.
+MAX_MEMORY_KB = 1024 * 1024
+MAX_TIME_MS = 60_000
+PART_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")  # a form field's name, a URL's, a column's
 
 
 class AssignmentError(InvalidRequest):
@@ -153,16 +159,25 @@ class _Reader:
         return value
 
     def number(
-        self, table: dict[str, Any], key: str, where: str, *, minimum: float = 0
+        self,
+        table: dict[str, Any],
+        key: str,
+        where: str,
+        *,
+        minimum: float = 0,
+        maximum: float = math.inf,
     ) -> float | None:
         value = table.get(key)
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
-            or value < minimum
+            or not minimum <= value <= maximum
         ):
-            self.fail(where, f"a number of at least {minimum:g} is needed, not {value!r}")
+            wanted = (
+                f"at least {minimum:g}" if maximum == math.inf else f"{minimum:g} to {maximum:.0f}"
+            )
+            self.fail(where, f"a number of {wanted} is needed, not {value!r}")
             return None
         return float(value)
 
@@ -204,12 +219,23 @@ class _Reader:
             return None
         where = f"parts[{index}]"
         ident = self.text(table, "id", f"{where}.id")
+        if ident and not PART_ID.fullmatch(ident):
+            self.fail(f"{where}.id", f"{ident!r}: letters, digits, - and _, at most 100")
+            ident = None
         if ident:
             where = f"parts.{ident}"
         title = table.get("title", ident)
         points = self.number(table, "points", f"{where}.points", minimum=0)
-        time_ms = self.number(table, "time_limit_ms", f"{where}.time_limit_ms", minimum=1)
-        memory_kb = self.number(table, "memory_limit_kb", f"{where}.memory_limit_kb", minimum=4096)
+        time_ms = self.number(
+            table, "time_limit_ms", f"{where}.time_limit_ms", minimum=1, maximum=MAX_TIME_MS
+        )
+        memory_kb = self.number(
+            table,
+            "memory_limit_kb",
+            f"{where}.memory_limit_kb",
+            minimum=4096,
+            maximum=MAX_MEMORY_KB,
+        )
         langs = table.get("languages")
         known = languages()
         if not isinstance(langs, list) or not langs:
