@@ -7,9 +7,10 @@ from typing import Any
 
 import httpx
 
-from iguazu.models import InvocationRequest, Role, utcnow
+from iguazu.models import InvocationRequest, Role, State, utcnow
 from iguazu.store import tables
 
+from ..waiting import eventually
 from .conftest import ACCOUNTS, PASSWORD, UI, shot, sign_in
 
 
@@ -27,8 +28,11 @@ def test_signing_in_shows_who_is_signed_in_and_the_home_page(page: Any, ui: UI) 
     assert page.locator("[data-test=user-name]").inner_text() == "FRANK CHEN"
     assert page.locator("[data-test=user-email]").inner_text() == "FRANKCHEN@COURSERA.ORG"
 
-    ui.system.batch.submit(InvocationRequest(family="demo", job_name="sleep",
-                                             parameters={"seconds": 30}))  # fmt: skip
+    inv, _ = ui.system.batch.submit(InvocationRequest(family="demo", job_name="sleep",
+                                                      parameters={"seconds": 30}))  # fmt: skip
+    # Home is rendered when asked: ask once the job runs (a cold first start may take a while).
+    eventually(lambda: ui.system.batch.get(inv.id).state is State.RUNNING, timeout=60,
+               what="demo/sleep running")  # fmt: skip
     page.goto(ui.url + "/")
     page.wait_for_selector("[data-test=running] a:has-text('demo/sleep')")
     assert "grading" in page.locator("[data-test=queues]").inner_text()
