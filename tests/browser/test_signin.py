@@ -30,7 +30,7 @@ def test_signing_in_shows_who_is_signed_in_and_the_home_page(page: Any, ui: UI) 
 
     inv, _ = ui.system.batch.submit(InvocationRequest(family="demo", job_name="sleep",
                                                       parameters={"seconds": 30}))  # fmt: skip
-    # Home is rendered when asked: ask once the job runs (a cold first start may take a while).
+    # Ask once the job runs (a cold first start may take a while; Home refreshes every 5 s).
     eventually(lambda: ui.system.batch.get(inv.id).state is State.RUNNING, timeout=60,
                what="demo/sleep running")  # fmt: skip
     page.goto(ui.url + "/")
@@ -39,6 +39,8 @@ def test_signing_in_shows_who_is_signed_in_and_the_home_page(page: Any, ui: UI) 
     agents = page.locator("[data-test=agents]").inner_text()
     assert "sandbox" in agents or "CPU" in agents
     shot(page, "home")
+    ui.system.batch.cancel(inv.id)  # Home refreshes itself: the job leaves "Running now"
+    page.wait_for_selector("[data-test=running] :text('Nothing is running.')", timeout=30_000)
 
     page.click("button:has-text('Sign out')")
     page.wait_for_url(f"{ui.url}/signin")
