@@ -124,17 +124,16 @@ class Accounts:
         (the time taken does not tell which emails have accounts). After MAX_FAILURES
         failures for one email within FAILURE_WINDOW, TooManyAttempts until the oldest of
         them is out of the window (counted in this process)."""
-        email = email.strip().lower()
-        self._failures.check(email)
+        email = email.strip().lower()[:MAX_EMAIL]
+        attempt = self._failures.start(email)
         found = self.store.password_hash(email)
         user, stored = found if found is not None else (None, None)
         if user is None or stored is None or user.disabled:
             check_password(password, _DUMMY)
-            self._failures.add(email)
             return None
         if not check_password(password, stored):
-            self._failures.add(email)
             return None
+        self._failures.succeeded(attempt)
         return self._open(user)
 
     def sign_in_token(self, token: str) -> Session | None:
@@ -177,34 +176,46 @@ class Accounts:
 
 _DUMMY = hash_password(secrets.token_urlsafe(16))  # checked when there is nothing to check
 MAX_FAILURES = 10
+MAX_EMAIL = 320  # characters: longer is no address (and is not remembered whole)
 FAILURE_WINDOW = 900.0  # seconds
 
 
 class _Failures:
-    """Recent failed sign-ins by email (monotonic times), to slow down password guessing."""
+    """Recent sign-in attempts by email that did not succeed (monotonic times), to slow down
+    password guessing. An attempt is counted when it starts (so that guesses sent at once
+    are held to the limit too) and forgotten when it succeeds. At most KEPT emails are
+    remembered, the least recently tried forgotten first; emails are kept as hashes."""
+
+    KEPT = 100_000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[str, collections.deque[float]] = {}
+        self._seen: collections.OrderedDict[bytes, collections.deque[float]] = (
+            collections.OrderedDict()
+        )
 
-    def check(self, email: str) -> None:
-        now = time.monotonic()
+    def start(self, email: str) -> tuple[bytes, float]:
+        """Count an attempt; TooManyAttempts when MAX_FAILURES are still in the window."""
+        key, now = hashlib.sha256(email.encode()).digest(), time.monotonic()
         with self._lock:
-            recent = self._seen.get(email)
+            recent = self._seen.pop(key, None) or collections.deque()
             while recent and recent[0] <= now - FAILURE_WINDOW:
                 recent.popleft()
-            if recent is not None and not recent:
-                del self._seen[email]
-            elif recent is not None and len(recent) >= MAX_FAILURES:
+            if len(recent) >= MAX_FAILURES:
+                self._seen[key] = recent
                 raise TooManyAttempts(recent[0] + FAILURE_WINDOW - now)
+            recent.append(now)
+            self._seen[key] = recent  # the most recently tried, last
+            while len(self._seen) > self.KEPT:
+                self._seen.popitem(last=False)
+        return key, now
 
-    def add(self, email: str) -> None:
+    def succeeded(self, attempt: tuple[bytes, float]) -> None:
+        key, at = attempt
         with self._lock:
-            if len(self._seen) > 100_000:  # a flood of made-up emails: forget, do not grow
-                self._seen.clear()
-            self._seen.setdefault(email, collections.deque(maxlen=MAX_FAILURES)).append(
-                time.monotonic()
-            )
+            recent = self._seen.get(key)
+            if recent is not None and at in recent:
+                recent.remove(at)
 
 
 def _check_new_password(password: str) -> None:

@@ -55,6 +55,16 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
             "memory_limit_kb = 4194304",
             "parts.sum.memory_limit_kb: a number of 4096 to 1048576 is needed, not 4194304",
         ),
+        (
+            "memory_limit_kb = 65536",
+            "memory_limit_kb = 1000000",
+            "parts.sum.memory_limit_kb: with 192 MiB more for its languages a box needs 1168 MiB",
+        ),
+        (
+            "time_limit_ms = 1000",
+            "time_limit_ms = 60000",
+            "parts: a submission of every part could take 1845 s",
+        ),
         ('id = "sum"', 'id = "sum/../x"', "parts[0].id: 'sum/../x': letters, digits, - and _"),
         ('id = "sum"', f'id = "{"s" * 101}"', "at most 100"),
         ('tests = "tests"', 'tests = "nowhere"', "parts.sum.tests: nowhere does not exist"),

@@ -234,6 +234,9 @@ def test_a_grading_that_ended_without_a_result_is_swept_to_error_and_its_webhook
     )
     other = system.submissions.submit("sum", "bob", {"sum": Upload("a.py", code)})
     system.batch.cancel(sub.invocation_id or "")
+    read = system.submissions.get(sub.id)  # a reader sees it ended, and takes nothing away
+    assert read.state is SubmissionState.ERROR and "grading ended CANCELLED" in (read.error or "")
+    assert [s.state for s in system.submissions.list(learner="ada")] == [SubmissionState.ERROR]
     assert sweeper.sweep(system.store, SECRET, private_hosts=True) == 1
     assert sweeper.sweep(system.store, SECRET, private_hosts=True) == 0  # once
     [(headers, body)] = receiver.posts

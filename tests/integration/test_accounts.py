@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -158,3 +159,19 @@ def test_password_guessing_is_stopped_for_that_email_only(accounts: Accounts) ->
         assert accounts.sign_in("nobody@example.org", f"guess-{guess}") is None
     with pytest.raises(TooManyAttempts):
         accounts.sign_in("nobody@example.org", "x")
+
+
+def test_guesses_sent_at_once_are_held_to_the_limit_too(accounts: Accounts) -> None:
+    accounts.add("ada@example.org", "Ada", Role.VIEWER, PASSWORD)
+
+    def guess(n: int) -> str:
+        try:
+            return "checked" if accounts.sign_in("ada@example.org", f"guess-{n}") is None else "in"
+        except TooManyAttempts:
+            return "stopped"
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(guess, range(40)))
+    assert outcomes.count("checked") == MAX_FAILURES and outcomes.count("stopped") == 30
+    long = "x" * 1_000_000 + "@example.org"  # not remembered whole, and no account
+    assert accounts.sign_in(long, "guess") is None

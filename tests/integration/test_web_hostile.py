@@ -4,6 +4,7 @@ changed."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,3 +183,51 @@ def test_the_sign_in_page_says_when_guessing_was_stopped(site: tuple[str, System
                                            "password": PASSWORD})  # fmt: skip
     assert stopped.status_code == 429 and "Too many failed sign-ins" in stopped.text
     assert "iguazu_session" not in client.cookies
+
+
+@pytest.mark.parametrize(
+    ("headers", "allowed"),
+    [
+        ({"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"}, False),
+        ({"Sec-Fetch-Site": "same-site"}, False),
+        # Behind a proxy that rewrites Host: the browser says it is the same origin.
+        ({"Sec-Fetch-Site": "same-origin", "Origin": "https://iguazu.example.org"}, True),
+        ({"Origin": "https://iguazu.example.org", "X-Forwarded-Host": "iguazu.example.org"}, True),
+        ({"Origin": "http://["}, False),  # does not parse: refused, not a 500
+        ({"Origin": "null"}, False),
+        ({}, True),  # API clients send neither
+    ],
+)
+def test_the_same_origin_rule_reads_what_browsers_and_proxies_send(
+    site: tuple[str, System], headers: dict[str, str], allowed: bool
+) -> None:
+    url, system = site
+    answer = httpx.post(f"{url}/api/v1/invocations", json={"family": "demo", "job_name": "noop"},
+                        headers=headers)  # fmt: skip
+    assert answer.status_code == (201 if allowed else 403), answer.text
+    assert len(system.batch.list()) == (1 if allowed else 0)
+    same_host = httpx.post(f"{url}/api/v1/invocations", json={"family": "demo", "job_name": "noop"},
+                           headers={"Origin": url.upper().replace("HTTP", "http")})  # fmt: skip
+    assert same_host.status_code == 201  # host names compare in any case
+
+
+def test_json_nested_deeper_than_can_be_stored_is_refused_at_every_door(
+    site: tuple[str, System],
+) -> None:
+    """Nesting a few hundred deep parses, but could not be read back (the listing of every
+    invocation would then fail): 64 levels is the limit, for the API and the forms."""
+    url, system = site
+    deep = "[" * 300 + "]" * 300
+    api = httpx.post(f"{url}/api/v1/invocations", content=f'{{"family": "demo", '
+                     f'"job_name": "fail", "parameters": {{"a": {deep}}}}}',
+                     headers={"Content-Type": "application/json"})  # fmt: skip
+    assert api.status_code == 400 and "nested more than 64 deep" in api.json()["error"]["message"]
+    client, csrf = signed_in(url)
+    form = client.post("/jobs/demo/fail/run", data={"csrf": csrf, "p.": f'{{"a": {deep}}}'})
+    assert form.status_code == 422 and "nested too deeply" in form.text
+    fine = "[" * 60 + "]" * 60
+    ok = httpx.post(f"{url}/api/v1/invocations", json={"family": "demo", "job_name": "fail",
+                    "parameters": {"a": json.loads(fine)}})  # fmt: skip
+    assert ok.status_code == 201
+    assert httpx.get(f"{url}/api/v1/invocations").status_code == 200
+    assert len(system.batch.list()) == 1

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -282,3 +283,34 @@ def test_a_webhook_to_our_own_network_is_refused_unless_allowed(
     if url.startswith("http://127.0.0.1"):  # the same receiver, allowed
         allowed = webhook.deliver(url.format(port=port), BODY, SECRET, private_hosts=True)
         assert allowed == "delivered" and len(hook.received) == 1
+
+
+def test_the_address_checked_is_the_address_connected_to(
+    receiver: Callable[..., Receiver], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS is a boundary this machine cannot serve (no resolver of ours answers for made-up
+    names), so the resolver is replaced: the first lookup of `rebind.example` answers a
+    public address, any later one loopback (DNS rebinding), and the IDNA name `faß.example`
+    is known only under its ASCII form. The webhook must connect to the address it checked,
+    looked up under the name it connects to: the loopback receiver sees nothing."""
+    hook = receiver(200)
+    port = int(hook.url.split(":")[2].split("/")[0])
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def resolver(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        asked.append(name)
+        if name == "rebind.example":
+            first = asked.count(name) == 1
+            return real("93.184.216.34" if first else "127.0.0.1", *args, **kwargs)
+        if name == "xn--fa-hia.example":
+            return real("127.0.0.1", *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    rebound = webhook.deliver(f"http://rebind.example:{port}/x", BODY, SECRET, delays=(),
+                              timeout=1.0, sleep=Sleeps())  # fmt: skip
+    assert rebound.startswith("failed: ") and hook.received == []  # not reached: 93.184...
+    idna = webhook.deliver(f"http://faß.example:{port}/x", BODY, SECRET, delays=(), sleep=Sleeps())
+    assert idna.startswith("refused: xn--fa-hia.example is 127.0.0.1") and hook.received == []

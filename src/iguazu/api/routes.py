@@ -48,6 +48,24 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+MAX_DEPTH = 64  # levels of JSON nesting: deeper cannot be stored and read back (pydantic)
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether `value` (decoded JSON) nests lists and objects more than `limit` deep."""
+    level = [value] if isinstance(value, dict | list) else []  # the containers at depth 1
+    for _ in range(limit):
+        if not level:
+            return False
+        level = [
+            inner
+            for item in level
+            for inner in (item.values() if isinstance(item, dict) else item)
+            if isinstance(inner, dict | list)
+        ]
+    return bool(level)
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, refused (PayloadTooLarge) as soon as it is known to pass `limit`:
     by its Content-Length before anything is read, else while it streams in."""
@@ -72,6 +90,10 @@ async def read_object(request: Request) -> dict[str, Any]:
         data = json.loads(raw, parse_constant=_reject_constant)
     except ValueError as exc:  # JSONDecodeError, and UnicodeDecodeError for bytes not UTF-8
         raise MalformedJSON(str(exc)) from None
+    except RecursionError:
+        raise MalformedJSON(f"nested more than {MAX_DEPTH} deep") from None
+    if too_deep(data):
+        raise MalformedJSON(f"nested more than {MAX_DEPTH} deep")
     if not isinstance(data, dict):
         raise InvalidRequest(f"the request body must be a JSON object, not {json_kind(data)}")
     return data

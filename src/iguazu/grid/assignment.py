@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidRequest, NotFound
+from .build import COMPILE_LIMITS
 from .checkers import Checker
 from .languages import languages, source_suffixes
 
@@ -47,6 +48,7 @@ MAX_FILE = 256 * 2**20  # a test, statement or program: larger is a mistake
 # itself, and its whole run must fit its timeout.
 MAX_MEMORY_KB = 1024 * 1024
 MAX_TIME_MS = 60_000
+GRADING_BUDGET = 800  # seconds of a submission's grading (the grading job's timeout is 900)
 PART_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")  # a form field's name, a URL's, a column's
 
 
@@ -127,6 +129,14 @@ def load(folder: str | Path) -> Assignment:
     ids = [p.id for p in parts if p]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"{MANIFEST}: parts: the id {dup!r} is used twice")
+    problems += [f"{MANIFEST}: {problem}" for p in parts if p for problem in _fits_a_job(p)]
+    worst = sum(_worst_seconds(p) for p in parts if p)
+    if worst > GRADING_BUDGET:
+        problems.append(
+            f"{MANIFEST}: parts: a submission of every part could take {worst:.0f} s (every "
+            f"test at its wall-clock limit), more than the {GRADING_BUDGET} s a grading job "
+            "has: fewer tests or lower time limits"
+        )
     total = sum(p.points for p in parts if p)
     pass_mark = reader.number(data, "pass_mark", "pass_mark", minimum=0)
     if pass_mark is not None and all(parts) and pass_mark > total:  # not after a bad part
@@ -140,6 +150,31 @@ def load(folder: str | Path) -> Assignment:
         pass_mark=pass_mark or 0,
         parts=tuple(p for p in parts if p),
     )
+
+
+def _worst_seconds(part: Part) -> float:
+    """How long grading the part may take at most: its compile, then every test at its wall
+    clock limit in its slowest language (a grader script's own limits are its own)."""
+    if part.grader is not None:
+        return 0.0
+    known = languages()
+    factor = max((known[lang].time_factor for lang in part.languages if lang in known), default=1)
+    per_test = 2 * part.time_limit_ms / 1000 * factor + 1  # Language.limits' wall clock
+    return COMPILE_LIMITS.wall_time + len(part.tests) * per_test
+
+
+def _fits_a_job(part: Part) -> list[str]:
+    """A test's box must fit the memory the grading job reserves for it."""
+    known = languages()
+    extra = max((known[lang].memory_extra_mib for lang in part.languages if lang in known),
+                default=0)  # fmt: skip
+    need = part.memory_limit_kb // 1024 + extra
+    if need <= MAX_MEMORY_KB // 1024:
+        return []
+    return [
+        f"parts.{part.id}.memory_limit_kb: with {extra} MiB more for its languages a box "
+        f"needs {need} MiB, more than the {MAX_MEMORY_KB // 1024} MiB a grading job holds"
+    ]
 
 
 class _Reader:

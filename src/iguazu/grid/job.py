@@ -28,6 +28,7 @@ from ..models import SubmissionState, utcnow
 from ..sandbox import Sandbox
 from ..store import Store
 from . import webhook
+from .assignment import GRADING_BUDGET
 from .catalog import Assignments
 from .grader import Source, grade
 from .view import submission_json
@@ -70,7 +71,7 @@ class Grade(Job):
     platform = True
     reserved_cpu = 1024
     reserved_memory = 1536
-    timeout = 900.0
+    timeout = GRADING_BUDGET + 100.0  # manifests are held to the budget: this is the margin
 
     class Parameters(pydantic.BaseModel):
         submission_id: str

@@ -142,8 +142,11 @@ class Submissions:
 
     def get(self, sub_id: str) -> Submission:
         """The submission as it stands. One whose grading invocation ended without a result
-        (killed, lost with its agent, cancelled) is ERROR from then on, saying so."""
-        sub = self.store.submission(sub_id)
+        (killed, lost with its agent, cancelled) reads as ERROR, saying so; a worker's sweep
+        (sweeper.py) writes that and sends its webhook, so a read never takes it from them."""
+        return self._as_it_stands(self.store.submission(sub_id))
+
+    def _as_it_stands(self, sub: Submission) -> Submission:
         if sub.state.final or sub.invocation_id is None:
             return sub
         try:
@@ -152,8 +155,8 @@ class Submissions:
             return sub
         if not inv.state.terminal:
             return sub
-        self.store.fail_submission(sub.id, ended_without_result(inv.state, inv.reason), utcnow())
-        return self.store.submission(sub_id)
+        why = ended_without_result(inv.state, inv.reason)
+        return sub.replace(state=SubmissionState.ERROR, error=why, graded_at=inv.ended_at)
 
     def files(self, sub_id: str) -> dict[str, bytes]:
         self.store.submission(sub_id)  # NotFound for an unknown id
@@ -171,7 +174,7 @@ class Submissions:
         found = self.store.submissions(
             assignment=assignment, learner=learner, limit=limit, offset=offset
         )
-        return [s if s.state.final else self.get(s.id) for s in found]
+        return [self._as_it_stands(s) for s in found]
 
     def history(self, assignment_id: str, learner: str, limit: int = 100) -> History:
         """The newest `limit` submissions; best and latest count them all."""

@@ -61,18 +61,20 @@ def verify(
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
-def private(host: str) -> str | None:
-    """Why `host` is not a public address (loopback, private, link-local: the inside of our
-    own network, or a cloud's metadata service), resolving names; None when it is public."""
+def public_address(host: str) -> tuple[str | None, str]:
+    """(an address to connect to, "") when every address `host` resolves to is public, or
+    (None, why) when one is loopback, private or link-local (our own network, a cloud's
+    metadata service) or it does not resolve. `host` is the ASCII name (IDNA applied) that a
+    connection would look up."""
     try:
         found = {str(i[4][0]) for i in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
     except (OSError, UnicodeError) as exc:
-        return f"cannot resolve {host}: {exc}"
+        return None, f"cannot resolve {host}: {exc}"
     for address in sorted(found):
         ip = ipaddress.ip_address(address.split("%")[0])
         if not ip.is_global:
-            return f"{host} is {ip}, not a public address"
-    return None
+            return None, f"{host} is {ip}, not a public address"
+    return sorted(found)[0], ""
 
 
 def literal_private(host: str) -> bool:
@@ -105,18 +107,28 @@ def deliver(
     for attempt, delay in enumerate((0.0, *delays), start=1):
         if delay:
             sleep(delay)
-        if not private_hosts:
-            try:
-                host = httpx.URL(url).host
-            except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
-                return f"refused: {exc}"
-            inside = private(host)
-            if inside is not None:
-                logger.warning("webhook %s refused: %s", url, inside)
-                return f"refused: {inside} (webhook_private_hosts allows it)"
         headers = {HEADER: sign(secret, body), "Content-Type": "application/json"}
         try:
-            answer = httpx.post(url, content=body, headers=headers, timeout=timeout)
+            target, extensions = httpx.URL(url), {}
+            if not private_hosts:
+                # The name is resolved once, here, and the connection goes to the address
+                # checked: a second lookup could answer otherwise (DNS rebinding). TLS still
+                # checks the certificate against the name.
+                name = target.raw_host.decode("ascii")
+                address, refusal = public_address(name)
+                if address is None and refusal.startswith("cannot resolve"):
+                    raise OSError(refusal)  # perhaps for a moment: tried again
+                if address is None:
+                    logger.warning("webhook %s refused: %s", url, refusal)
+                    return f"refused: {refusal} (webhook_private_hosts allows it)"
+                headers["Host"] = name if target.port is None else f"{name}:{target.port}"
+                target = target.copy_with(host=address)
+                extensions = {"sni_hostname": name}
+            with httpx.Client(timeout=timeout) as client:
+                request = client.build_request(
+                    "POST", target, content=body, headers=headers, extensions=extensions
+                )
+                answer = client.send(request)
         except Exception as exc:  # noqa: BLE001  (whatever it is, the grading is done: say why)
             why = f"{type(exc).__name__}: {exc}"
         else:

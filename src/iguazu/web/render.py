@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from ..accounts import Session
+from ..api.routes import MAX_DEPTH, too_deep
 from ..cron.humanize import calendar_time
 from ..models import State, utcnow
 
@@ -82,9 +83,12 @@ def strict_json(text: str) -> Any:
         raise ValueError(f"not valid JSON: {name} is not a JSON value")
 
     try:
-        return json.loads(text, parse_constant=refuse)
+        value = json.loads(text, parse_constant=refuse)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise ValueError(f"not valid JSON: {exc.msg} ({where})") from None
     except RecursionError:
         raise ValueError("not valid JSON: nested too deeply") from None
+    if too_deep(value):
+        raise ValueError(f"not valid JSON: nested too deeply (more than {MAX_DEPTH} levels)")
+    return value
