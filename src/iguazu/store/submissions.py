@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,15 @@ from .database import Database
 from .rows import insert_invocations
 
 FIELDS = list(t.submissions.c)
+
+
+@dataclass(frozen=True)
+class Learner:
+    """Who submitted to an assignment: how often, and when last."""
+
+    learner: str
+    submissions: int
+    last_at: datetime
 
 
 def _submission(row: Any) -> Submission:
@@ -76,6 +86,33 @@ class SubmissionQueries(Database):
         query = query.order_by(c.created_at.desc(), c.id.desc()).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             return [_submission(r) for r in conn.execute(query)]
+
+    def submission_counts(self) -> dict[str, int]:
+        """Submissions per assignment."""
+        c = t.submissions.c
+        query = sa.select(c.assignment, sa.func.count()).group_by(c.assignment)
+        with self.engine.connect() as conn:
+            return {str(row[0]): int(row[1]) for row in conn.execute(query)}
+
+    def learners(self, assignment: str, limit: int) -> tuple[builtins.list[Learner], int]:
+        """The learners who submitted to `assignment`, most recently active first (at most
+        `limit`), and how many there are in all."""
+        c = t.submissions.c
+        last = sa.func.max(c.created_at).label("last_at")
+        query = (
+            sa.select(c.learner, sa.func.count().label("n"), last)
+            .where(c.assignment == assignment)
+            .group_by(c.learner)
+            .order_by(last.desc(), c.learner)
+            .limit(limit)
+        )
+        everyone = sa.select(sa.func.count(sa.distinct(c.learner))).where(
+            c.assignment == assignment
+        )
+        with self.engine.connect() as conn:
+            found = [Learner(r.learner, int(r.n), r.last_at) for r in conn.execute(query)]
+            total = int(conn.execute(everyone).scalar_one())
+        return found, total
 
     def graded_scores(self, assignment: str, learner: str) -> tuple[float | None, float | None]:
         """(best, latest) score of the learner's GRADED submissions; None when there is none."""

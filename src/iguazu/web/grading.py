@@ -72,7 +72,7 @@ def router(ui: UI) -> APIRouter:
             request, "grading.html", session,
             assignments=[(i, a) for i, a in found if isinstance(a, Assignment)],
             broken=[(i, a) for i, a in found if isinstance(a, AssignmentError)],
-            counts=view.counts(subs.store), latest=subs.list(limit=LATEST),
+            counts=subs.store.submission_counts(), latest=subs.list(limit=LATEST),
             titles=titles(subs), root=subs.assignments.root,
         )  # fmt: skip
 
@@ -136,7 +136,7 @@ def router(ui: UI) -> APIRouter:
             return show(request, "grading_assignment.html", session, ident=assignment_id,
                         assignment=None, problems=exc.problems, rows=[], everyone=0,
                         latest=subs.list(assignment=assignment_id, limit=LATEST))  # fmt: skip
-        found, everyone = view.learners(subs.store, assignment_id, LEARNERS)
+        found, everyone = subs.store.learners(assignment_id, LEARNERS)
         rows = [(who, subs.history(assignment_id, who.learner, limit=1)) for who in found]
         statements = {
             lang: view.statement_blocks(path) for lang, path in assignment.statements.items()

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import sqlalchemy as sa
 
 from ..grid import exports
 from ..grid.assignment import Assignment, Part
 from ..grid.grader import PartResult, SubmissionResult
 from ..grid.verdicts import Verdict
 from ..models import SubmissionState
-from ..store import Store
-from ..store import tables as t
 
 COMPILE_SHOWN = 16 * 1024  # characters of a compiler's messages on the page
 STATEMENT_SHOWN = 200 * 1024  # characters of a statement
@@ -64,43 +59,6 @@ def checker_name(part: Part) -> str:
     if c.kind == "program" and c.source is not None:
         return f"program ({c.source.name})"
     return c.kind
-
-
-# ---- the store: how many submissions, which learners -----------------------------------
-
-
-def counts(store: Store) -> dict[str, int]:
-    """Submissions per assignment."""
-    c = t.submissions.c
-    query = sa.select(c.assignment, sa.func.count()).group_by(c.assignment)
-    with store.engine.connect() as conn:
-        return {row[0]: int(row[1]) for row in conn.execute(query)}
-
-
-@dataclass(frozen=True)
-class Learner:
-    learner: str
-    submissions: int
-    last_at: datetime
-
-
-def learners(store: Store, assignment: str, limit: int) -> tuple[list[Learner], int]:
-    """The learners who submitted to `assignment`, most recently active first (at most
-    `limit`), and how many there are in all."""
-    c = t.submissions.c
-    last = sa.func.max(c.created_at).label("last_at")
-    query = (
-        sa.select(c.learner, sa.func.count().label("n"), last)
-        .where(c.assignment == assignment)
-        .group_by(c.learner)
-        .order_by(last.desc(), c.learner)
-        .limit(limit)
-    )
-    everyone = sa.select(sa.func.count(sa.distinct(c.learner))).where(c.assignment == assignment)
-    with store.engine.connect() as conn:
-        found = [Learner(r.learner, int(r.n), r.last_at) for r in conn.execute(query)]
-        total = int(conn.execute(everyone).scalar_one())
-    return found, total
 
 
 # ---- statements --------------------------------------------------------------------------
