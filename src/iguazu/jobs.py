@@ -166,8 +166,6 @@ class JobRegistry:
             try:
                 argv = tuple(str(a) for a in entry["argv"])
                 fields = {k: v for k, v in entry.items() if k != "argv"}
-                if isinstance(fields.get("requires"), list):
-                    fields["requires"] = tuple(fields["requires"])
                 specs.append(JobSpec(argv=argv, **fields))
             except (KeyError, TypeError) as exc:
                 raise ConfigError(f"command job {dict(entry)!r} is malformed: {exc}") from exc

@@ -120,8 +120,6 @@ class Settings:
         for key in _PATHS:  # relative to the settings file
             if values.get(key) is not None and not Path(values[key]).is_absolute():
                 values[key] = (path.parent / values[key]).resolve()
-        if isinstance(values.get("agent_capabilities"), list):
-            values["agent_capabilities"] = tuple(values["agent_capabilities"])
         return cls(**values)
 
 
