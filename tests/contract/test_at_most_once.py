@@ -136,6 +136,9 @@ def test_killed_worker_leaves_lost_invocations_that_never_run_again(
         for _ in range(3)
     ]
     wait_for(lambda: all(store.get(i.id).state is State.RUNNING for i in running), what="running")
+    # RUNNING is recorded once the process is started, which may be before its first line ran:
+    # kill the worker only once each job has written its id, so that a second run would show.
+    wait_for(lambda: out.exists() and len(out.read_text().split()) == 3, what="ids written")
     pids = [int(store.get(i.id).cluster_ref.rsplit("/", 1)[1]) for i in running]  # type: ignore[union-attr]
 
     first.send_signal(signal.SIGKILL)
